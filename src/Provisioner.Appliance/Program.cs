@@ -1,2 +1,3 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Provisioner.Appliance.Hosting;
+
+return await ApplianceProgram.RunAsync(args);

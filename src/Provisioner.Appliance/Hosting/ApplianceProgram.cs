@@ -1,0 +1,137 @@
+using Provisioner.Appliance.Health;
+using Provisioner.Appliance.Options;
+
+namespace Provisioner.Appliance.Hosting;
+
+/// <summary>
+/// The composition root: reads the configuration (file given with --config, then PROVISIONER__ environment variables,
+/// then the command line), refuses to start on a bad setting with one line and exit code 2, and wires every part.
+/// </summary>
+public static class ApplianceProgram
+{
+    /// <summary>Exit code for a configuration the appliance cannot start with.</summary>
+    public const int ConfigurationErrorExitCode = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (SettingsException e)
+        {
+            await Console.Error.WriteLineAsync($"provisioner-appliance: configuration error: {e.Message}").ConfigureAwait(false);
+            return ConfigurationErrorExitCode;
+        }
+
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Builds the appliance without running it (tests start it themselves).</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var (configFile, rest) = SplitConfigArgument(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = rest,
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+
+        // Our own sources only, in the documented order (later wins).
+        builder.Configuration.Sources.Clear();
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new SettingsException("--config", $"file not found: {full}");
+            }
+
+            builder.Configuration.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddEnvironmentVariables("PROVISIONER__");
+        builder.Configuration.AddCommandLine(rest);
+
+        var settings = SettingsLoader.Bind(builder.Configuration);
+        var problems = SettingsLoader.Validate(settings);
+        if (problems.Count > 0)
+        {
+            throw problems[0];
+        }
+
+        ConfigureLogging(builder, settings);
+        builder.WebHost.UseUrls(settings.Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+
+        // SIGTERM: stop accepting work, let running steps checkpoint, close listeners, exit within 10 s.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ApplianceReadiness>();
+        ApplianceServices.Add(builder.Services, settings);
+
+        var app = builder.Build();
+        ApplianceServices.Map(app, settings);
+        app.MapHealthEndpoints();
+        return app;
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, ApplianceSettings settings)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        if (settings.Log.Format == LogFormat.Json)
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+    }
+
+    private static (string? ConfigFile, string[] Remaining) SplitConfigArgument(string[] args)
+    {
+        string? config = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new SettingsException("--config", "needs a file name: --config FILE");
+                }
+
+                config = args[++i];
+            }
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                config = args[i]["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (config, rest.ToArray());
+    }
+}
