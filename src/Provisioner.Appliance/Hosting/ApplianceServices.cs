@@ -1,3 +1,4 @@
+using Provisioner.Appliance.Boot;
 using Provisioner.Appliance.Options;
 
 namespace Provisioner.Appliance.Hosting;
@@ -13,7 +14,6 @@ internal static class ApplianceServices
 
     public static void Map(WebApplication app, ApplianceSettings settings)
     {
-        _ = app;
-        _ = settings;
+        app.MapBootFiles(settings);
     }
 }

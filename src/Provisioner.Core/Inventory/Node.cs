@@ -36,6 +36,10 @@ public sealed record DeploySettings
     public string? Cluster { get; init; }
 
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Set when the live agent has written and verified the image during the current deploy, so the next
+    /// network boot goes to the local disk instead of the live image again. Cleared when a deploy or release starts.</summary>
+    public bool ImageWritten { get; init; }
 }
 
 /// <summary>Last power state known for a node.</summary>

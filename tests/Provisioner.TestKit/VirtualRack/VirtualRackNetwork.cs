@@ -1,0 +1,101 @@
+using System.Globalization;
+
+namespace Provisioner.TestKit.VirtualRack;
+
+/// <summary>
+/// A BPOD's L2 network on this machine: a network namespace with a bridge (the rack's switch) holding the appliance's
+/// provisioning address, and one tap per machine. Nothing here touches the machine's own interfaces.
+/// </summary>
+public sealed class VirtualRackNetwork : IAsyncDisposable
+{
+    private readonly List<VirtualMachine> _machines = [];
+    private int _macCounter;
+
+    private VirtualRackNetwork(NetNamespace ns, string bridge, string cidr, string directory)
+    {
+        Namespace = ns;
+        Bridge = bridge;
+        Cidr = cidr;
+        Directory = directory;
+    }
+
+    public NetNamespace Namespace { get; }
+
+    /// <summary>The bridge device inside the namespace (serve DHCP on it).</summary>
+    public string Bridge { get; }
+
+    /// <summary>The appliance's address on the bridge with its prefix, e.g. 10.77.0.1/24.</summary>
+    public string Cidr { get; }
+
+    public string ApplianceAddress => Cidr.Split('/')[0];
+
+    /// <summary>Working directory for disks, consoles and scripts (removed on dispose).</summary>
+    public string Directory { get; }
+
+    public IReadOnlyList<VirtualMachine> Machines => _machines;
+
+    /// <summary>Creates the namespace, the bridge with <paramref name="cidr"/>, and a ULA so IPv6 configuration in iPXE ends quickly.</summary>
+    public static async Task<VirtualRackNetwork> CreateAsync(string cidr = "10.77.0.1/24")
+    {
+        Peers.Require("qemu-system-x86_64", "qemu-system-x86");
+        var ns = await NetNamespace.CreateAsync("rack");
+        try
+        {
+            var br = await ns.AddBridgeAsync(cidr);
+            var dir = System.IO.Directory.CreateTempSubdirectory("provisioner-rack-").FullName;
+            return new VirtualRackNetwork(ns, br, cidr, dir);
+        }
+        catch
+        {
+            await ns.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Adds a machine with a tap on the bridge; it is not started.</summary>
+    public async Task<VirtualMachine> AddMachineAsync(Func<string, MachineSpec>? describe = null)
+    {
+        var n = Interlocked.Increment(ref _macCounter);
+        var name = $"m{n}";
+        var mac = string.Create(CultureInfo.InvariantCulture, $"52:54:00:77:{(n >> 8) & 0xff:x2}:{n & 0xff:x2}");
+        var spec = describe?.Invoke(mac) ?? new MachineSpec { Name = name, Mac = mac };
+        var tap = NetNamespace.UniqueName("tap");
+        await Namespace.ExecAsync("ip", "tuntap", "add", "dev", tap, "mode", "tap");
+        await Namespace.ExecAsync("ip", "link", "set", tap, "master", Bridge);
+        await Namespace.ExecAsync("ip", "link", "set", tap, "up");
+        var dir = Path.Combine(Directory, spec.Name);
+        System.IO.Directory.CreateDirectory(dir);
+        var vm = new VirtualMachine(spec, dir, tap, Namespace.Name);
+        vm.WriteFiles();
+        _machines.Add(vm);
+        return vm;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var m in _machines)
+        {
+            try
+            {
+                await m.StopAsync();
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+            }
+
+            await m.Console.DisposeAsync();
+        }
+
+        await Namespace.DisposeAsync();
+        if (Environment.GetEnvironmentVariable("PROVISIONER_KEEP_RACK") != "1")
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
