@@ -26,7 +26,7 @@ await using var listener = new UdpDatagramChannel(new UdpChannelSettings { Bind 
 var server = new TftpServer(
     new TftpServerOptions { MaxWindowSize = maxWindow },
     listener,
-    ep => new UdpDatagramChannel(new UdpChannelSettings { Bind = ep, SendBufferSize = 1 << 20 }),
+    ep => new Provisioner.Tftp.Transport.UdpTransferChannel(ep, sendBufferSize: 1 << 20),
     new DirectoryFileSource(new DirectoryFileSourceOptions { Root = root }));
 Console.WriteLine($"listening on {listener.LocalEndPoint}");
 await server.RunAsync(stop.Token);

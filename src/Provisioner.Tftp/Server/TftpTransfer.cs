@@ -33,6 +33,8 @@ internal sealed class TftpTransfer
     private bool _awaitingOackAck;
     private long _stamp;
     private int _retries;
+    private CancellationTokenSource? _timeoutSource;
+    private ITimer? _timer;
 
     public TftpTransfer(TftpServerContext server, IDatagramChannel channel, IPEndPoint client, ITftpFile file, TftpNegotiatedOptions negotiated)
     {
@@ -60,8 +62,11 @@ internal sealed class TftpTransfer
     public async Task<TftpTransferOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var time = _server.Time;
-        var timeoutSource = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        using var shutdown = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource);
+        // One timer per transfer, not one per packet: sending only stamps the time; the timer checks the stamp
+        // when it fires and cancels the pending receive only once the transfer has really been quiet for the timeout.
+        _timeoutSource = new CancellationTokenSource();
+        _timer = time.CreateTimer(static s => ((TftpTransfer)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var shutdown = cancellationToken.UnsafeRegister(static s => ((TftpTransfer)s!).CancelReceive(), this);
         try
         {
             if (_negotiated.Acknowledged.Count > 0)
@@ -75,41 +80,40 @@ internal sealed class TftpTransfer
                 await SendWindowAsync(1, cancellationToken).ConfigureAwait(false);
             }
 
+            _timer.Change(_negotiated.Timeout, Timeout.InfiniteTimeSpan);
             while (true)
             {
-                var remaining = _negotiated.Timeout - time.GetElapsedTime(_stamp);
                 ReceivedDatagram received;
                 try
                 {
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        throw new OperationCanceledException();
-                    }
-
-                    timeoutSource.CancelAfter(remaining);
-                    received = await _channel.ReceiveAsync(_receiveBuffer, timeoutSource.Token).ConfigureAwait(false);
+                    received = await _channel.ReceiveAsync(_receiveBuffer, Volatile.Read(ref _timeoutSource)!.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    RenewTimeoutSource();
+                    if (time.GetElapsedTime(Volatile.Read(ref _stamp)) < _negotiated.Timeout)
+                    {
+                        ArmTimer(); // progress raced with the timer: not a timeout
+                        continue;
+                    }
+
                     // The retransmission timeout (RFC 1350 §2; RFC 2349 "timeout").
-                    timeoutSource = Renew(timeoutSource, time);
                     if (++_retries > _server.Options.MaxRetries)
                     {
                         return TftpTransferOutcome.TimedOut;
                     }
 
                     await ResendAsync(cancellationToken).ConfigureAwait(false);
+                    ArmTimer();
                     continue;
                 }
                 catch (Exception e) when (SocketErrors.Classify(e) is SocketErrorTier.PerPacket or SocketErrorTier.ResourcePressure)
                 {
                     // ICMP noise or a full buffer: the timeout resends if something was lost.
                     _server.Counters.SocketError();
-                    timeoutSource = Renew(timeoutSource, time);
                     continue;
                 }
 
-                timeoutSource = Renew(timeoutSource, time);
                 var outcome = await OnDatagramAsync(received, cancellationToken).ConfigureAwait(false);
                 if (outcome is { } done)
                 {
@@ -123,21 +127,48 @@ internal sealed class TftpTransfer
         }
         finally
         {
-            timeoutSource.Dispose();
+            _timer.Dispose();
+            _timeoutSource.Dispose();
             ArrayPool<byte>.Shared.Return(_sendBuffer);
             ArrayPool<byte>.Shared.Return(_receiveBuffer);
         }
     }
 
-    private static CancellationTokenSource Renew(CancellationTokenSource source, TimeProvider time)
+    private void OnTimer()
     {
-        if (source.TryReset())
+        var quiet = _server.Time.GetElapsedTime(Volatile.Read(ref _stamp));
+        if (quiet >= _negotiated.Timeout)
         {
-            return source;
+            CancelReceive();
         }
+        else
+        {
+            _timer!.Change(_negotiated.Timeout - quiet, Timeout.InfiniteTimeSpan);
+        }
+    }
 
-        source.Dispose();
-        return new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+    private void ArmTimer() => _timer!.Change(_negotiated.Timeout, Timeout.InfiniteTimeSpan);
+
+    private void CancelReceive()
+    {
+        try
+        {
+            Volatile.Read(ref _timeoutSource)!.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the transfer ended meanwhile
+        }
+    }
+
+    private void RenewTimeoutSource()
+    {
+        var old = _timeoutSource!;
+        if (!old.TryReset())
+        {
+            Volatile.Write(ref _timeoutSource, new CancellationTokenSource());
+            old.Dispose();
+        }
     }
 
     private async ValueTask<TftpTransferOutcome?> OnDatagramAsync(ReceivedDatagram received, CancellationToken cancellationToken)
@@ -239,7 +270,7 @@ internal sealed class TftpTransfer
     {
         var n = TftpPacketWriter.WriteOptionAck(_sendBuffer, _negotiated.Acknowledged);
         await SendAsync(_client, _sendBuffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-        _stamp = _server.Time.GetTimestamp();
+        Volatile.Write(ref _stamp, _server.Time.GetTimestamp());
     }
 
     private async ValueTask SendWindowAsync(long first, CancellationToken cancellationToken)
@@ -266,7 +297,7 @@ internal sealed class TftpTransfer
             }
         }
 
-        _stamp = _server.Time.GetTimestamp();
+        Volatile.Write(ref _stamp, _server.Time.GetTimestamp());
     }
 
     private async ValueTask SendErrorAsync(IPEndPoint to, TftpErrorCode code, string message, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Provisioner.Net;
 using Provisioner.TestKit;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Server;
+using Provisioner.Tftp.Transport;
 
 namespace Provisioner.Tftp.Tests.Peers;
 
@@ -83,7 +84,7 @@ public sealed class NetnsTftpBed : IAsyncDisposable
             ep =>
             {
                 Interlocked.Increment(ref _channels);
-                return ServerNs.RunInside(() => new UdpDatagramChannel(new UdpChannelSettings { Bind = ep }));
+                return ServerNs.RunInside(() => new UdpTransferChannel(ep));
             },
             source,
             new RecordingObserver(Ended));
