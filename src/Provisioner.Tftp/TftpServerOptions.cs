@@ -13,6 +13,10 @@ public sealed record TftpServerOptions
     /// <summary>Retransmission timeout when the client does not negotiate one (RFC 2349 "timeout").</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Largest retransmission timeout a client may negotiate (RFC 2349 allows up to 255 s). A larger
+    /// request is not acknowledged and the default applies, so a client cannot pin a transfer slot for minutes.</summary>
+    public TimeSpan MaxNegotiatedTimeout { get; init; } = TimeSpan.FromSeconds(255);
+
     /// <summary>Consecutive timeouts after which a transfer is abandoned (the client is gone).</summary>
     public int MaxRetries { get; init; } = 5;
 

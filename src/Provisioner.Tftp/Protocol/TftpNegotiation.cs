@@ -67,6 +67,11 @@ public static class TftpNegotiation
                         return Refuse($"timeout {value} is not in 1..255");
                     }
 
+                    if (TimeSpan.FromSeconds(t) > options.MaxNegotiatedTimeout)
+                    {
+                        break; // not acknowledged: the server's own timeout applies
+                    }
+
                     timeout = TimeSpan.FromSeconds(t);
                     acked.Add(new TftpOption(name, t.ToString(CultureInfo.InvariantCulture)));
                     break;

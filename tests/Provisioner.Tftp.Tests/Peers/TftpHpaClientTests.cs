@@ -45,6 +45,6 @@ public sealed class TftpHpaClientTests
         Assert.Contains("Error code 1", result.Stdout + result.Stderr, StringComparison.Ordinal);
         var ended = Assert.Single(await bed.WaitForEndedAsync(1));
         Assert.Equal(TftpTransferOutcome.NotFound, ended.Outcome);
-        Assert.Equal(1, bed.Server.GetCounters().ErrorsSent[Protocol.TftpErrorCode.FileNotFound]);
+        Assert.Equal(1, bed.Server.GetCounters().ErrorsSent[Provisioner.Tftp.Protocol.TftpErrorCode.FileNotFound]);
     }
 }
