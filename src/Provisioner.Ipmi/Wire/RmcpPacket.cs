@@ -141,6 +141,11 @@ public static class RmcpPacket
 
             var covered = packet.Slice(start, r.Position - start);
             var authCode = r.ReadBytes(keys.IntegrityLength);
+            if (r.Remaining != 0)
+            {
+                throw new IpmiProtocolException(IpmiRejectReason.UnexpectedFormat, $"{r.Remaining} bytes follow the integrity code.");
+            }
+
             if (!keys.VerifyIntegrity(covered, authCode))
             {
                 throw new IpmiProtocolException(IpmiRejectReason.BadIntegrity, "Integrity code does not match.");
