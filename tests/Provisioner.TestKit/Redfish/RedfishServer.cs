@@ -152,7 +152,7 @@ public sealed class RedfishServer : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or global::System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
         {
         }
     }
