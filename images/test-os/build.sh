@@ -31,7 +31,7 @@ export TZ=UTC LC_ALL=C
 need() { command -v "$1" >/dev/null || { echo "missing $1 (Debian package: $2)" >&2; exit 1; }; }
 need apt-get apt; need dpkg dpkg; need objcopy binutils; need objdump binutils; need cpio cpio
 need sgdisk gdisk; need mkfs.fat dosfstools; need mcopy mtools; need mmd mtools; need depmod kmod; need modprobe kmod
-need zstd zstd; need gzip gzip
+need zstd zstd; need gzip gzip; need python3 python3
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$stub" ] || { echo "missing $stub (Debian package: systemd-boot-efi)" >&2; exit 1; }
 
@@ -111,6 +111,26 @@ objcopy \
     --add-section .linux="$vmlinuz" --change-section-vma .linux=$(printf 0x%x "$linux_vma") \
     --add-section .initrd="$work/initramfs.cpio.gz" --change-section-vma .initrd=$(printf 0x%x "$initrd_vma") \
     "$stub" "$work/BOOTX64.EFI"
+# objcopy stamps the PE header with the current time: pin it to SOURCE_DATE_EPOCH and recompute the PE checksum.
+python3 - "$work/BOOTX64.EFI" "$SOURCE_DATE_EPOCH" <<'PY'
+import struct, sys
+path, epoch = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, "rb").read())
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+struct.pack_into("<I", data, pe + 8, epoch & 0xFFFFFFFF)      # COFF TimeDateStamp
+csum_at = pe + 24 + 64                                        # optional header CheckSum
+struct.pack_into("<I", data, csum_at, 0)
+if len(data) % 2:
+    data.append(0)
+total = 0
+for (word,) in struct.iter_unpack("<H", bytes(data)):
+    total += word
+    total = (total & 0xFFFF) + (total >> 16)
+total = (total & 0xFFFF) + (total >> 16)
+size = len(open(path, "rb").read())
+struct.pack_into("<I", data, csum_at, (total + size) & 0xFFFFFFFF)
+open(path, "wb").write(data[:size])
+PY
 touch -d "@$SOURCE_DATE_EPOCH" "$work/BOOTX64.EFI"
 
 # 4. ESP: a FAT filesystem built in a plain file with mtools, then copied into the GPT disk at the partition offset.
