@@ -55,6 +55,9 @@ public sealed record StepRecord
 
     /// <summary>Why the step failed: names the node, the step and what to do.</summary>
     public string? Error { get; init; }
+
+    /// <summary>Small JSON the step saved so a re-run (after a crash or a retry) can resume instead of starting over.</summary>
+    public string? Checkpoint { get; init; }
 }
 
 /// <summary>A durable provisioning job for one node (or a BPOD-wide job).</summary>
@@ -99,6 +102,15 @@ public sealed record JobRecord
     public DateTimeOffset? LeaseExpiresAt { get; init; }
 
     public long Version { get; init; }
+
+    /// <summary>The BMC (or PDU) the job drives, for the per-BMC concurrency limit; null when it drives none.</summary>
+    public string? BmcKey { get; init; }
+
+    /// <summary>Not claimed before this instant (retry backoff, delayed start).</summary>
+    public DateTimeOffset NextRunAt { get; init; }
+
+    /// <summary>An operator asked to cancel; the engine running it stops the current step.</summary>
+    public bool CancelRequested { get; init; }
 }
 
 /// <summary>A request to run a workflow.</summary>
@@ -115,6 +127,12 @@ public sealed record JobSubmission
     public required string RequestedBy { get; init; }
 
     public string? ParametersJson { get; init; }
+
+    /// <summary>The BMC/PDU address the job drives (per-BMC concurrency limit). When null the service fills it from the node.</summary>
+    public string? BmcKey { get; init; }
+
+    /// <summary>Do not start before this instant (null: as soon as possible).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
 }
 
 /// <summary>One log line of a job step.</summary>

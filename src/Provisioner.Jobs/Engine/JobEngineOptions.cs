@@ -1,0 +1,36 @@
+namespace Provisioner.Jobs.Engine;
+
+/// <summary>Settings of one job engine (one per appliance).</summary>
+public sealed record JobEngineOptions
+{
+    /// <summary>Stable name of this appliance: the lease owner. Two engines running at once must have different ids.</summary>
+    public required string ApplianceId { get; init; }
+
+    /// <summary>Jobs this engine runs at once (the whole-appliance limit).</summary>
+    public int MaxConcurrentJobs { get; init; } = 64;
+
+    /// <summary>Jobs bound to one BPOD running at once on this engine (DHCP/TFTP of one rack); null: no limit.</summary>
+    public int? MaxJobsPerBpod { get; init; } = 32;
+
+    /// <summary>Jobs driving one BMC/PDU at once (BMCs fall over when hammered); null: no limit.</summary>
+    public int? MaxJobsPerBmc { get; init; } = 1;
+
+    /// <summary>The BPODs this appliance serves (for rack-bound jobs); null: all of them (single appliance).</summary>
+    public IReadOnlyCollection<Guid>? ServedBpods { get; init; }
+
+    /// <summary>A job's lease lasts this long without a heartbeat; then another appliance may take it over.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Leases are renewed this often (well under <see cref="LeaseDuration"/>).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the store is polled for jobs submitted elsewhere (local submissions wake the engine at once).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Progress and log lines of a running step are written at most this often.</summary>
+    public TimeSpan ProgressPersistInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>At start, take back at once the jobs this same appliance id held when it last stopped (crash recovery
+    /// without waiting for lease expiry). Safe only if no other engine runs with the same id.</summary>
+    public bool RecoverOwnJobsAtStart { get; init; } = true;
+}
