@@ -217,6 +217,12 @@ public sealed record ApplianceContext
     /// <summary>Boot files (kernels, initrds, scripts): BaseUrl + "/boot".</summary>
     public required string BootUrl { get; init; }
 
+    /// <summary>"host:port" of <see cref="BootUrl"/> (GRUB's <c>(http,host:port)</c> device).</summary>
+    public required string BootHostPort { get; init; }
+
+    /// <summary>The path part of <see cref="BootUrl"/> ("/boot").</summary>
+    public required string BootPath { get; init; }
+
     /// <summary>The live agent's API.</summary>
     public required string AgentApiUrl { get; init; }
 

@@ -82,6 +82,7 @@ public static class TemplateContextBuilder
         var baseUrl = inputs.ApplianceBaseUrl.TrimEnd('/');
         var subnet = bpod.ProvisioningSubnet;
         var pxe = node.PxeInterface;
+        var bootUrl = new Uri((inputs.BootUrl ?? baseUrl + "/boot").TrimEnd('/'), UriKind.Absolute);
         var pxeMac = pxe?.Mac.ToString() ?? throw new ArgumentException($"Node {node.Hostname} has no network interface.", nameof(inputs));
         var interfaces = node.Interfaces.OrderByDescending(i => i == pxe).ToList();
 
@@ -160,7 +161,9 @@ public static class TemplateContextBuilder
             Appliance = new ApplianceContext
             {
                 BaseUrl = baseUrl,
-                BootUrl = (inputs.BootUrl ?? baseUrl + "/boot").TrimEnd('/'),
+                BootUrl = bootUrl.ToString().TrimEnd('/'),
+                BootHostPort = bootUrl.IsDefaultPort ? bootUrl.Host : $"{bootUrl.Host}:{Invariant(bootUrl.Port)}",
+                BootPath = bootUrl.AbsolutePath.TrimEnd('/'),
                 AgentApiUrl = (inputs.AgentApiUrl ?? baseUrl + "/api/agent").TrimEnd('/'),
                 CallbackUrl = inputs.CallbackUrl ?? baseUrl + "/api/agent/callback",
                 ConfigUrl = (inputs.ConfigUrl ?? $"{baseUrl}/boot/config/{Uri.EscapeDataString(inputs.BootToken)}").TrimEnd('/'),

@@ -94,6 +94,25 @@ public static class Quoting
         return value;
     }
 
+    /// <summary>A Ruby single-quoted string literal: only backslash and the quote are special, no #{} interpolation.</summary>
+    public static string Ruby(string value) =>
+        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    /// <summary>A value that must stay on one line (preseed, kickstart and config-file values): refused if it holds a
+    /// line break or another control character, which would start a new directive.</summary>
+    public static string OneLine(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085')
+            {
+                throw new TemplateRenderException($"oneLine: the value {Describe(value)} contains a line break or control character (U+{(int)c:X4}).");
+            }
+        }
+
+        return value;
+    }
+
     /// <summary>Percent-encodes everything but RFC 3986 unreserved characters (a '+' arrives as '+', not a space).</summary>
     public static string Url(string value) => Uri.EscapeDataString(value);
 

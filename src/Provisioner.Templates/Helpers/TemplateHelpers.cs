@@ -22,9 +22,9 @@ public static class TemplateHelpers
         // network
         "netmask", "prefixLength", "network", "broadcast", "nthHost", "cidr", "ipAddress",
         // quoting and encoding
-        "base64", "json", "yaml", "shell", "kernelArg", "ipxeArg", "urlencode",
+        "base64", "json", "yaml", "shell", "kernelArg", "ipxeArg", "urlencode", "ruby", "oneLine", "shellJoin",
         // text
-        "indent", "nindent", "join", "default", "lower", "upper", "trim", "replace", "concat",
+        "indent", "nindent", "join", "split", "default", "lower", "upper", "trim", "replace", "concat",
         // comparison
         "eq", "ne", "contains", "and", "or", "not",
         // node data, secrets, credentials
@@ -113,6 +113,13 @@ public static class TemplateHelpers
         Register(hb, "shell", a => { Count("shell", a, 1, 1, "a value"); return Quoting.Shell(Text("shell", a[0])); });
         Register(hb, "kernelArg", a => { Count("kernelArg", a, 1, 1, "a value"); return Quoting.KernelArg(Text("kernelArg", a[0])); });
         Register(hb, "ipxeArg", a => { Count("ipxeArg", a, 1, 1, "a value"); return Quoting.IpxeArg(Text("ipxeArg", a[0])); });
+        Register(hb, "shellJoin", a =>
+        {
+            Count("shellJoin", a, 1, 1, "a list");
+            return string.Join(' ', List("shellJoin", a[0]).Select(v => Quoting.Shell(Text("shellJoin", v))));
+        });
+        Register(hb, "ruby", a => { Count("ruby", a, 1, 1, "a value"); return Quoting.Ruby(Text("ruby", a[0])); });
+        Register(hb, "oneLine", a => { Count("oneLine", a, 1, 1, "a value"); return Quoting.OneLine(Text("oneLine", a[0])); });
         Register(hb, "urlencode", a => { Count("urlencode", a, 1, 1, "a value"); return Quoting.Url(Text("urlencode", a[0])); });
     }
 
@@ -125,6 +132,14 @@ public static class TemplateHelpers
             Count("join", a, 1, 2, "a list and an optional separator (default \",\")");
             var separator = a.Length > 1 ? Text("join", a[1]) : ",";
             return string.Join(separator, List("join", a[0]).Select(v => Text("join", v)));
+        });
+        Register(hb, "split", a =>
+        {
+            Count("split", a, 1, 2, "a text and an optional separator (default \",\")");
+            var separator = a.Length > 1 ? Text("split", a[1]) : ",";
+            return separator.Length == 0
+                ? throw new TemplateRenderException("split: the separator is empty.")
+                : Text("split", a[0]).Split(separator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Cast<object?>().ToList();
         });
         Register(hb, "default", a =>
         {
