@@ -12,6 +12,8 @@ internal static class DefaultTemplateSet
 
     private static readonly Lazy<IReadOnlyList<TemplateFile>> Files = new(() => TemplateDirectory.Load(TemplatesDirectory));
 
+    public static TemplateEngine Engine { get; } = new();
+
     public static string RepositoryRoot => Path.GetDirectoryName(TemplatesDirectory)!;
 
     public static IReadOnlyList<TemplateFile> All => Files.Value;
@@ -28,8 +30,7 @@ internal static class DefaultTemplateSet
     public static async Task<string> RenderAsync(string name, TemplateContext context, RenderMode mode = RenderMode.Preview,
         ISecretResolver? secrets = null)
     {
-        var engine = new TemplateEngine();
-        var result = await engine.RenderAsync(Get(name), Partials, context, mode, secrets, CancellationToken.None);
+        var result = await Engine.RenderAsync(Get(name), Partials, context, mode, secrets, CancellationToken.None);
         return result.Output;
     }
 }

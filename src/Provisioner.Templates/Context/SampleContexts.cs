@@ -78,6 +78,8 @@ public static class SampleContexts
                 ["chef_validator_secret"] = "chef-validator",
                 ["timezone"] = "UTC",
                 ["kubernetes_version"] = "1.31",
+                ["installer_kernel_url"] = "http://mirror.dc1.example.net/rocky/9/BaseOS/x86_64/os/images/pxeboot/vmlinuz",
+                ["installer_initrd_url"] = "http://mirror.dc1.example.net/rocky/9/BaseOS/x86_64/os/images/pxeboot/initrd.img",
                 [TemplateContextBuilder.SshKeysVariable] = SampleSshKey,
                 [TemplateContextBuilder.RootPasswordSecretVariable] = "root-password",
                 [TemplateContextBuilder.DefaultUserVariable] = "ops",

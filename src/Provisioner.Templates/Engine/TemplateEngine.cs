@@ -18,6 +18,8 @@ public sealed partial class TemplateEngine
     private readonly TemplateEngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private const int CacheLimit = 256;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CompiledSet> _environments = new(StringComparer.Ordinal);
 
     public TemplateEngine(TemplateEngineOptions? options = null, TimeProvider? timeProvider = null, ILogger<TemplateEngine>? logger = null)
     {
@@ -83,23 +85,17 @@ public sealed partial class TemplateEngine
     private (string Output, IReadOnlyList<string> SecretsUsed) RenderOnce(TemplateSource template, IReadOnlyList<TemplateSource> partials,
         object model, IReadOnlyDictionary<string, string>? secretValues, string saltSeed, CancellationToken cancellationToken)
     {
-        var watchdog = new RenderWatchdog(_time, _options.TimeLimit, _options.MaxOutputChars, cancellationToken);
         var state = new RenderState(secretValues, saltSeed);
-        using var watchScope = RenderWatchdog.Enter(watchdog);
         using var stateScope = RenderState.Enter(state);
         var current = template;
         try
         {
-            var hb = CreateEnvironment();
-            foreach (var partial in partials)
-            {
-                current = partial;
-                hb.RegisterTemplate(partial.PartialName, partial.Content);
-            }
+            var compiled = Compile(template, partials, ref current);
 
-            current = template;
-            using var reader = new StringReader(template.Content);
-            var compiled = hb.Compile(reader);
+            // The clock starts after compiling: compile cost depends only on the template's length, which is bounded,
+            // and a cold first compile must not count against a node's render.
+            var watchdog = new RenderWatchdog(_time, _options.TimeLimit, _options.MaxOutputChars, cancellationToken);
+            using var watchScope = RenderWatchdog.Enter(watchdog);
             var writer = new LimitedTextWriter(_options.MaxOutputChars);
             compiled(writer, model, null);
             watchdog.CheckTime();
@@ -131,6 +127,65 @@ public sealed partial class TemplateEngine
 
             throw Translate(inner, current, template, partials);
         }
+    }
+
+    private HandlebarsTemplate<TextWriter, object, object> Compile(TemplateSource template, IReadOnlyList<TemplateSource> partials, ref TemplateSource current)
+    {
+        // Environments are cached per exact partial set and templates per exact text, so a boot storm renders from
+        // compiled delegates; any edit changes the key. Bounded: cleared when it grows past CacheLimit.
+        var key = Fingerprint(partials);
+        if (!_environments.TryGetValue(key, out var set))
+        {
+            var hb = CreateEnvironment();
+            foreach (var partial in partials)
+            {
+                current = partial;
+                hb.RegisterTemplate(partial.PartialName, partial.Content);
+            }
+
+            current = template;
+            if (_environments.Count >= CacheLimit)
+            {
+                _environments.Clear();
+            }
+
+            set = _environments.GetOrAdd(key, new CompiledSet(hb));
+        }
+
+        current = template;
+        if (set.Templates.TryGetValue(template.Content, out var compiled))
+        {
+            return compiled;
+        }
+
+        using var reader = new StringReader(template.Content);
+        compiled = set.Environment.Compile(reader);
+        if (set.Templates.Count >= CacheLimit)
+        {
+            set.Templates.Clear();
+        }
+
+        set.Templates[template.Content] = compiled;
+        return compiled;
+    }
+
+    private static string Fingerprint(IReadOnlyList<TemplateSource> partials)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var p in partials.OrderBy(p => p.PartialName, StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(p.PartialName + "\0" + p.Content + "\0"));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private sealed class CompiledSet(IHandlebars environment)
+    {
+        public IHandlebars Environment { get; } = environment;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, HandlebarsTemplate<TextWriter, object, object>> Templates { get; } =
+            new(StringComparer.Ordinal);
     }
 
     private IHandlebars CreateEnvironment()

@@ -192,6 +192,6 @@ public static partial class TemplateScanner
     [GeneratedRegex(@"\{\{\{?~?(?<body>!--.*?--|[^}]*?)~?\}?\}\}", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex(@"""[^""]*""|'[^']*'|\(|\)|[^\s()]+", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"""(?:\\.|[^""\\])*""|'(?:\\.|[^'\\])*'|\(|\)|[^\s()]+", RegexOptions.CultureInvariant)]
     private static partial Regex Tokens();
 }
