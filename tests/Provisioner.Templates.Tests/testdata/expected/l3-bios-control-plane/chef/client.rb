@@ -1,0 +1,9 @@
+chef_server_url 'https://chef.dc1.example.net/organizations/ops'
+node_name 'dc1-r04-01.dc1.example.net'
+environment 'production'
+validation_client_name 'chef-validator'
+validation_key '/etc/chef/validation.pem'
+client_key '/etc/chef/client.pem'
+log_location STDOUT
+ssl_verify_mode :verify_peer
+json_attribs '/etc/chef/first-boot.json'
