@@ -136,6 +136,33 @@ public sealed class NetNamespace : IAsyncDisposable
         return result!;
     }
 
+    /// <summary>
+    /// An HttpClient whose connections are made from inside this namespace (each socket is created on a thread that
+    /// entered it), so a test talks to a server in the namespace without leaving the test process.
+    /// </summary>
+    public HttpClient CreateHttpClient(TimeSpan? timeout = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = RunInside(() => new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+                    System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+    }
+
     /// <summary>The index of an interface inside this namespace.</summary>
     public async Task<int> InterfaceIndexAsync(string device)
     {

@@ -1,5 +1,9 @@
 using Provisioner.Appliance.Health;
+using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
+using Provisioner.Core.Persistence;
+using Provisioner.Storage;
+using Provisioner.Templates.Authoring;
 
 namespace Provisioner.Appliance.Hosting;
 
@@ -14,10 +18,12 @@ public static class ApplianceProgram
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // "provisioner-appliance admin ..." manages users against the same configuration, then exits.
+        var admin = args.Length > 0 && args[0] == "admin";
         WebApplication app;
         try
         {
-            app = Build(args);
+            app = Build(admin ? args.SkipWhile(a => a != "--config").ToArray() : args);
         }
         catch (SettingsException e)
         {
@@ -25,8 +31,47 @@ public static class ApplianceProgram
             return ConfigurationErrorExitCode;
         }
 
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
+        await using (app.ConfigureAwait(false))
+        {
+            if (!await PrepareStoreAsync(app).ConfigureAwait(false))
+            {
+                return ConfigurationErrorExitCode;
+            }
+
+            if (admin)
+            {
+                return await AdminCommand.RunAsync(args.TakeWhile(a => a != "--config").ToArray(), app.Services).ConfigureAwait(false);
+            }
+
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    /// <summary>Applies schema migrations and seeds the default templates; a database from a newer version stops start-up.</summary>
+    private static async Task<bool> PrepareStoreAsync(WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<ApplianceSettings>();
+        var readiness = app.Services.GetRequiredService<ApplianceReadiness>();
+        readiness.Expect("store", "opening the database");
+        var store = app.Services.GetRequiredService<ProvisionerStore>();
+        try
+        {
+            await store.MigrateAsync().ConfigureAwait(false);
+        }
+        catch (SchemaTooNewException e)
+        {
+            await Console.Error.WriteLineAsync($"provisioner-appliance: storage error: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
+
+        if (Directory.Exists(settings.Paths.Templates))
+        {
+            await TemplateSeeder.SeedAsync(app.Services.GetRequiredService<ITemplateRepository>(), settings.Paths.Templates).ConfigureAwait(false);
+        }
+
+        readiness.MarkReady("store");
+        return true;
     }
 
     /// <summary>Builds the appliance without running it (tests start it themselves).</summary>
@@ -37,6 +82,7 @@ public static class ApplianceProgram
         {
             Args = rest,
             ContentRootPath = Directory.GetCurrentDirectory(),
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
 
         // Our own sources only, in the documented order (later wins).

@@ -1,5 +1,11 @@
-using Provisioner.Appliance.Boot;
+using Microsoft.AspNetCore.DataProtection;
+using Provisioner.Appliance.Api;
+using Provisioner.Appliance.Dashboard;
+using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
+using Provisioner.Appliance.Security;
+using Provisioner.Appliance.Services;
+using Provisioner.Core.Persistence;
 
 namespace Provisioner.Appliance.Hosting;
 
@@ -8,12 +14,28 @@ internal static class ApplianceServices
 {
     public static void Add(IServiceCollection services, ApplianceSettings settings)
     {
-        _ = services;
-        _ = settings;
+        Directory.CreateDirectory(settings.DataDirectory);
+        // The key ring encrypts BMC passwords and secrets in the database: readable by the appliance's user only.
+        var keys = Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "keys"));
+        File.SetUnixFileMode(keys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        services.AddDataProtection()
+            .SetApplicationName("provisioner")
+            .PersistKeysToFileSystem(keys);
+        services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+
+        services.AddProvisionerStore(settings);
+        services.AddProvisionerBoot(settings);
+        services.AddProvisionerJobs(settings);
+        services.AddProvisionerIdentity();
+        services.AddProvisionerApi();
+        services.AddProvisionerDashboard();
     }
 
     public static void Map(WebApplication app, ApplianceSettings settings)
     {
-        app.MapBootFiles(settings);
+        app.MapProvisionerBoot(settings);
+        app.UseProvisionerAuthentication();
+        app.MapProvisionerApi();
+        app.MapProvisionerDashboard();
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using Provisioner.Core.Inventory;
 using Provisioner.Core.Lifecycle;
 using Provisioner.Core.Networking;
-using Provisioner.Core.Persistence;
+using Provisioner.Boot.Inventory;
 
 namespace Provisioner.Boot.Planning;
 
@@ -25,22 +25,23 @@ public sealed record BootRequest
 public sealed record BootPlan(BootPurpose Purpose, Node? Node, Bpod? Bpod, string Reason);
 
 /// <summary>
-/// Answers "what should MAC x boot?" from the inventory: the BPOD is found by relay address or arrival interface;
-/// an unknown MAC is discovered where the BPOD enlists unknown machines; a known node boots what its lifecycle state asks for.
+/// Answers "what should MAC x boot?" from an inventory snapshot: the BPOD is found by relay address or arrival
+/// interface; an unknown MAC is discovered where the BPOD enlists unknown machines; a known node boots what its
+/// lifecycle state asks for. A pure function of the snapshot, so the DHCP packet path never waits for the database.
 /// </summary>
-public sealed class NodeBootPlanner(INodeRepository nodes, IBpodRepository bpods)
+public static class NodeBootPlanner
 {
-    public async Task<BootPlan> PlanAsync(BootRequest request, CancellationToken cancellationToken)
+    public static BootPlan Plan(InventorySnapshot snapshot, BootRequest request)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(request);
-        var node = await nodes.FindByMacAsync(request.Mac, cancellationToken).ConfigureAwait(false);
+        var node = snapshot.FindNode(request.Mac);
         if (node is not null)
         {
-            var nodeBpod = await bpods.GetAsync(node.BpodId, cancellationToken).ConfigureAwait(false);
-            return PlanForNode(node, nodeBpod);
+            return PlanForNode(node, snapshot.BpodsById.GetValueOrDefault(node.BpodId));
         }
 
-        var bpod = await FindBpodAsync(request, cancellationToken).ConfigureAwait(false);
+        var bpod = FindBpod(snapshot.Bpods, request);
         if (bpod is null)
         {
             var from = request.RelayAddress is { } relay && !relay.Equals(IPAddress.Any)
@@ -56,9 +57,8 @@ public sealed class NodeBootPlanner(INodeRepository nodes, IBpodRepository bpods
     }
 
     /// <summary>The BPOD a request belongs to: relayed requests by giaddr (relay list, then subnet), direct ones by interface or subnet.</summary>
-    public async Task<Bpod?> FindBpodAsync(BootRequest request, CancellationToken cancellationToken)
+    public static Bpod? FindBpod(IReadOnlyList<Bpod> all, BootRequest request)
     {
-        var all = await bpods.ListAsync(null, cancellationToken).ConfigureAwait(false);
         if (request.RelayAddress is { } relay && !relay.Equals(IPAddress.Any))
         {
             return all.FirstOrDefault(b => b.RelayAddresses.Any(r => r.Equals(relay)))
@@ -75,6 +75,7 @@ public sealed class NodeBootPlanner(INodeRepository nodes, IBpodRepository bpods
         var name = node.Hostname;
         return node.State switch
         {
+            NodeState.New when bpod?.EnlistUnknown == true => new(BootPurpose.Discover, node, bpod, $"{name} is New: live image to commission it"),
             NodeState.Commissioning => new(BootPurpose.Commission, node, bpod, $"{name} is Commissioning: live image to report hardware"),
             NodeState.Deploying when node.Deploy.ImageWritten =>
                 new(BootPurpose.LocalBoot, node, bpod, $"{name} is Deploying and its image is written: boot from disk"),

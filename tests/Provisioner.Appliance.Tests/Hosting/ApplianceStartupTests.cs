@@ -66,7 +66,7 @@ public sealed class ApplianceStartupTests
             await File.WriteAllTextAsync(file, """{ "Dhcp": { "Mode": "Bogus" }, "DataDirectory": "/nonexistent-but-overridden" }""");
             var port = FreePort.Tcp();
             await using var p = ApplianceProcess.StartRaw(
-                new Dictionary<string, string> { ["Dhcp:Mode"] = "Off", ["DataDirectory"] = dir, ["Http:Urls"] = $"http://127.0.0.1:{port}" },
+                new Dictionary<string, string> { ["Dhcp:Mode"] = "Off", ["Tftp:Enabled"] = "false", ["DataDirectory"] = dir, ["Http:Urls"] = $"http://127.0.0.1:{port}" },
                 configFile: file);
             using var http = new HttpClient();
             var deadline = DateTime.UtcNow.AddSeconds(60);

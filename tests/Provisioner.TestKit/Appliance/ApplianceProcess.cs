@@ -59,6 +59,8 @@ public sealed class ApplianceProcess : IAsyncDisposable
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("provisioner-test-").FullName;
         s.TryAdd("DataDirectory", dataDirectory);
+        // Port 69 belongs to the namespace a test creates, never to the machine running the tests.
+        s.TryAdd("Tftp:Enabled", netns is null ? "false" : "true");
         if (!s.ContainsKey("Http:Urls"))
         {
             s["Http:Urls"] = $"http://{listenAddress}:{FreePort.Tcp()}";

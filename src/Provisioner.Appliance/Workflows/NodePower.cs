@@ -1,0 +1,83 @@
+using Provisioner.Appliance.Services;
+using Provisioner.Core.Inventory;
+using Provisioner.Core.Persistence;
+using Provisioner.Core.Power;
+using Provisioner.Jobs.Workflows;
+using Provisioner.Power;
+
+namespace Provisioner.Appliance.Workflows;
+
+/// <summary>The power operations workflows need, on a node's BMC: act, verify, record the state, and say clearly what failed.</summary>
+public sealed class NodePower(INodeRepository nodes, PowerDriverRegistry drivers, PowerActionRunner runner, NodeStateChanger changer)
+{
+    public static PowerTarget TargetOf(Node node, BmcSettings bmc) => new()
+    {
+        Driver = bmc.Driver,
+        Address = bmc.Address ?? string.Empty,
+        Port = bmc.Port,
+        Username = bmc.Username,
+        Secret = bmc.Secret,
+        Settings = bmc.Options,
+        NodeName = node.Hostname,
+    };
+
+    public async Task<Node> NodeAsync(StepContext step, CancellationToken ct) =>
+        await nodes.GetAsync(step.NodeId ?? throw new StepFailedException("This job names no node.", retryable: false), ct).ConfigureAwait(false)
+        ?? throw new StepFailedException($"Node {step.NodeId} no longer exists.", retryable: false);
+
+    /// <summary>Sets the next boot device if the node's driver can; logs and carries on when it cannot (manual power, PDUs).</summary>
+    public async Task SetBootDeviceAsync(StepContext step, BootDevice device, bool persistent, CancellationToken ct)
+    {
+        var node = await NodeAsync(step, ct).ConfigureAwait(false);
+        if (node.Bmc is not { } bmc || !drivers.TryGet(bmc.Driver, out var driver) || !driver.Capabilities.HasFlag(PowerDriverCapabilities.SetBootDevice))
+        {
+            step.Log(JobLogLevel.Info, $"{node.Hostname}: its power driver ({node.Bmc?.Driver ?? "none"}) cannot set the boot device; relying on the firmware's boot order.");
+            return;
+        }
+
+        try
+        {
+            await runner.SetBootDeviceAsync(TargetOf(node, bmc), new BootDeviceSetting(device, persistent), ct).ConfigureAwait(false);
+            step.Log(JobLogLevel.Info, $"{node.Hostname}: next boot from {device} set on BMC {bmc.Address} and read back.");
+        }
+        catch (PowerException e)
+        {
+            throw new StepFailedException($"{node.Hostname}: setting the next boot to {device} on BMC {bmc.Address} failed: {e.Message}. " +
+                                          "Check the BMC address and credentials (node page, BMC), then retry the job.", e.IsTransient);
+        }
+    }
+
+    /// <summary>Applies a power action and waits until the BMC confirms the state; without a BMC, asks the operator via the log.</summary>
+    public async Task ApplyAsync(StepContext step, PowerAction action, CancellationToken ct)
+    {
+        var node = await NodeAsync(step, ct).ConfigureAwait(false);
+        if (node.Bmc is not { } bmc)
+        {
+            step.Log(JobLogLevel.Warn, $"{node.Hostname} has no BMC: power it {action} by hand now.");
+            return;
+        }
+
+        try
+        {
+            var target = TargetOf(node, bmc);
+            // Cycling a machine that is off does nothing on many BMCs: power it on instead.
+            if (action is PowerAction.Cycle or PowerAction.Reset && drivers.TryGet(bmc.Driver, out var d) && d.Capabilities.HasFlag(PowerDriverCapabilities.Query)
+                && await runner.QueryAsync(target, ct).ConfigureAwait(false) == PowerState.Off)
+            {
+                action = PowerAction.On;
+            }
+
+            var result = await runner.ApplyAsync(target, action, ct).ConfigureAwait(false);
+            step.Log(JobLogLevel.Info, $"{node.Hostname}: {result.Message}");
+            await changer.UpdateAsync(node.Id, n => n with
+            {
+                PowerState = result.State switch { PowerState.On => NodePowerState.On, PowerState.Off => NodePowerState.Off, _ => NodePowerState.Unknown },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (PowerException e)
+        {
+            throw new StepFailedException($"{node.Hostname}: power {action} through BMC {bmc.Address} failed: {e.Message}. " +
+                                          "Check that the BMC answers (ipmitool -I lanplus -C 3 -H ADDRESS ... chassis power status) and its credentials.", e.IsTransient);
+        }
+    }
+}
