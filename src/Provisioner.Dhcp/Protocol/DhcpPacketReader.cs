@@ -177,18 +177,18 @@ public static class DhcpPacketReader
             total[s.Code] += s.Length;
         }
 
-        var values = new byte[]?[256];
+        Span<int> index = stackalloc int[256];
         var items = new List<DhcpOption>(order.Count);
         foreach (var code in order)
         {
-            values[code] = total[code] == 0 ? [] : new byte[total[code]];
-            items.Add(new DhcpOption((DhcpOptionCode)code, values[code]!));
+            index[code] = items.Count;
+            items.Add(new DhcpOption((DhcpOptionCode)code, total[code] == 0 ? [] : new byte[total[code]]));
         }
 
         foreach (var s in slices)
         {
             var src = s.Area switch { 0 => options, 1 => file, _ => sname };
-            src.Slice(s.Offset, s.Length).CopyTo(values[s.Code].AsSpan(filled[s.Code]));
+            src.Slice(s.Offset, s.Length).CopyTo(items[index[s.Code]].Value.AsSpan(filled[s.Code]));
             filled[s.Code] += s.Length;
         }
 
