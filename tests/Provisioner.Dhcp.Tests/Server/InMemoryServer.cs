@@ -74,7 +74,13 @@ internal sealed class InMemoryServer : IAsyncDisposable
     public async Task AssertQuietAsync()
     {
         var xid = ++_probeXid;
-        var probe = new DhcpWire { Mac = ProbeMac, Xid = xid, ClientAddress = IPAddress.Parse("198.18.1.250") }.Option(53, 8);
+        var probe = new DhcpWire { Mac = ProbeMac, Xid = xid, ClientAddress = IPAddress.Parse("198.18.1.250") }
+            .Option(53, Options.Mode == DhcpServerMode.Proxy ? (byte)(Channel.LocalEndPoint.Port == 67 ? 1 : 3) : (byte)8);
+        if (Options.Mode == DhcpServerMode.Proxy)
+        {
+            probe.AsPxeRom();
+        }
+
         Channel.Inject(new IPEndPoint(IPAddress.Parse("198.18.1.250"), 68), probe.ToBytes());
         var (_, payload) = await Channel.ReadSentAsync(TimeSpan.FromSeconds(10));
         var reply = DhcpPacketReader.Parse(payload);
