@@ -67,7 +67,8 @@ public sealed class DhcpPacketWriterTests
 
         Assert.True(n <= DhcpPacketWriter.DefaultMaxLength);
         var back = DhcpPacketReader.Parse(buffer.AsSpan(0, n));
-        Assert.Equal([2], back.Options.Get(DhcpOptionCode.OptionOverload));
+        Assert.Equal([52, 1, 2], buffer[240..243]);
+        Assert.Null(back.Options.Get(DhcpOptionCode.OptionOverload));
         Assert.Equal(hostName, back.Options.GetString(DhcpOptionCode.HostName));
         Assert.Equal(100, back.Options.Get(DhcpOptionCode.VendorSpecific)!.Length);
         Assert.Equal("undionly.kpxe", back.BootFile);
