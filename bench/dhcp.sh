@@ -19,6 +19,7 @@ DUR=${DUR:-10}                              # seconds per perfdhcp run
 RATES=${RATES:-"250 500 1000 2000 4000"}    # offered DORA/s in the sweep
 LAT_RATE=${LAT_RATE:-200}                   # fixed load for latency percentiles
 LEASES=${LEASES:-50000}                     # lease count for the memory check
+MEM_RATE=${MEM_RATE:-1000}                  # DORA/s while filling the lease store
 SERVERS=${SERVERS:-"ours kea dnsmasq"}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -95,7 +96,7 @@ for srv in $SERVERS; do
         t1=$(cpu_ticks)
         stop
         echo "$srv rate $r: achieved $rate DORA/s, drops DO $do% RA $ra%, cpu $(( (t1 - t0) * 10 )) ms for $acks ACKs" >&2
-        if [[ "$do" == "0" && "$ra" == "0" ]]; then best=$rate; fi
+        if awk -v a="$do" -v b="$ra" 'BEGIN { exit !(a + 0 == 0 && b + 0 == 0) }'; then best=$rate; fi
         # CPU per exchange at the lowest rate, where every server keeps up on a shared machine.
         if [[ -z "${CPU[$srv]:-}" && "$acks" -gt 0 ]]; then CPU[$srv]=$(( (t1 - t0) * 10000000 / acks / 1000 )); fi
     done
@@ -111,17 +112,17 @@ for srv in $SERVERS; do
     stop
 
     start "$srv"
-    run_perf "$OUT/pd_${srv}_mem.txt" -r 2000 -R 10000000 -n "$LEASES" >/dev/null
+    run_perf "$OUT/pd_${srv}_mem.txt" -r "$MEM_RATE" -R 10000000 -p $(( LEASES / MEM_RATE + 1 )) >/dev/null
     sleep 1
     MEM[$srv]=$(rss_mb)
-    leases=$(case $srv in ours*) grep -c '^198' "$OUT/ours-leases4.csv" ;; kea) grep -c '^198' "$OUT/kea-leases4.csv" ;; dnsmasq) wc -l <"$OUT/dnsmasq.leases" ;; esac || echo 0)
-    MEM[$srv]="${MEM[$srv]} MB (${leases} leases)"
     stop
+    leases=$(case $srv in ours*) cut -d, -f1 "$OUT/ours-leases4.csv" | grep -c '^198' ;; kea) cut -d, -f1 "$OUT/kea-leases4.csv" | grep -c '^198' ;; dnsmasq) wc -l <"$OUT/dnsmasq.leases" ;; esac || echo 0)
+    MEM[$srv]="${MEM[$srv]} MB (${leases} leases)"
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 {
-    echo "| server | max DORA/s with 0 drops | vs Kea | CPU µs per DORA | vs Kea | DO p50/p90/p99 ms | RA p50/p90/p99 ms | RSS after $LEASES DORA |"
+    echo "| server | max DORA/s with 0 drops | vs Kea | CPU µs per DORA | vs Kea | DO p50/p90/p99 ms | RA p50/p90/p99 ms | RSS after ${LEASES} offered |"
     echo "|---|---|---|---|---|---|---|---|"
     for srv in $SERVERS; do
         echo "| $srv | ${MAXRATE[$srv]} | $(ratio "${MAXRATE[$srv]}" "${MAXRATE[kea]:-0}") | ${CPU[$srv]:-n/a} | $(ratio "${CPU[$srv]:-0}" "${CPU[kea]:-0}") | ${P_DO[$srv]} | ${P_RA[$srv]} | ${MEM[$srv]} |"
