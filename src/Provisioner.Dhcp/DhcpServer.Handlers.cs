@@ -76,7 +76,7 @@ public sealed partial class DhcpServer
 
     private async Task HandleDiscoverAsync(RequestContext ctx, CancellationToken ct)
     {
-        if (!_rateLimiter.TryAcquire(ctx.Request.HardwareAddress))
+        if (!_rateLimiter.TryAcquire(ctx.Mac))
         {
             Finish(ctx, DhcpDropReason.RateLimited, "DISCOVER rate limit");
             return;
@@ -89,7 +89,7 @@ public sealed partial class DhcpServer
         }
 
         var now = _time.GetUtcNow();
-        var reservation = ReservationIn(scope, ctx.Request);
+        var reservation = ReservationIn(scope, ctx);
         uint? chosen;
         lock (_tableGate)
         {
@@ -111,7 +111,7 @@ public sealed partial class DhcpServer
 
         lock (_tableGate)
         {
-            var e = _table.Take(address, ctx.ClientKey, ctx.Request.HardwareAddress, ClientId(ctx.Request), scope.Id);
+            var e = _table.Take(address, ctx.ClientKey, ctx.Mac, ClientId(ctx.Request), scope.Id);
             if (e.State is LeaseEntryState.Active or LeaseEntryState.Offered)
             {
                 // The client's own lease stays valid while it is offered again.
@@ -183,7 +183,7 @@ public sealed partial class DhcpServer
         }
 
         var address = Ipv4.ToUInt32(wanted);
-        var reservation = ReservationIn(scope, req);
+        var reservation = ReservationIn(scope, ctx);
         bool acceptable;
         lock (_tableGate)
         {
@@ -209,7 +209,7 @@ public sealed partial class DhcpServer
 
         lock (_tableGate)
         {
-            var e = _table.Take(address, ctx.ClientKey, req.HardwareAddress, ClientId(req), scope.Id);
+            var e = _table.Take(address, ctx.ClientKey, ctx.Mac, ClientId(req), scope.Id);
             e.State = LeaseEntryState.Active;
             e.Expires = now + scope.LeaseTime;
             e.LeaseExpires = e.Expires;
@@ -277,7 +277,7 @@ public sealed partial class DhcpServer
             return;
         }
 
-        var reservation = ReservationIn(scope, ctx.Request);
+        var reservation = ReservationIn(scope, ctx);
         var decision = await DecideAsync(ctx, reservation, null, ct).ConfigureAwait(false);
         if (decision.Action == DhcpBootAction.Ignore)
         {
@@ -301,13 +301,13 @@ public sealed partial class DhcpServer
             return;
         }
 
-        if (type == DhcpMessageType.Discover && !_rateLimiter.TryAcquire(ctx.Request.HardwareAddress))
+        if (type == DhcpMessageType.Discover && !_rateLimiter.TryAcquire(ctx.Mac))
         {
             Finish(ctx, DhcpDropReason.RateLimited, "DISCOVER rate limit");
             return;
         }
 
-        var info = ClientInfo(ctx, ctx.Scope is null ? null : ReservationIn(ctx.Scope, ctx.Request), null);
+        var info = ClientInfo(ctx, ctx.Scope is null ? null : ReservationIn(ctx.Scope, ctx), null);
         if (!info.IsPxeClient && !info.IsIpxe && !info.IsHttpClient)
         {
             Finish(ctx, DhcpDropReason.NotPxeClient, "not a PXE client");
@@ -415,9 +415,9 @@ public sealed partial class DhcpServer
         return pool;
     }
 
-    private DhcpReservation? ReservationIn(DhcpScope scope, DhcpPacket request)
+    private DhcpReservation? ReservationIn(DhcpScope scope, RequestContext ctx)
     {
-        var r = _scopes.FindReservation(request.HardwareAddress);
+        var r = _scopes.FindReservation(ctx.Mac);
         return r is not null && scope.Contains(r.Address) ? r : null;
     }
 
@@ -560,6 +560,8 @@ public sealed partial class DhcpServer
         public DhcpPacket Request { get; } = request;
 
         public string ClientKey { get; } = clientKey;
+
+        public System.Net.NetworkInformation.PhysicalAddress Mac { get; } = request.HardwareAddress;
 
         public DhcpScope? Scope { get; set; }
 

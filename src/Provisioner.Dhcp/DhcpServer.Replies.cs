@@ -25,6 +25,8 @@ public sealed partial class DhcpServer
         DhcpOptionCode.IpxeEncapsulated, DhcpOptionCode.ClientIdentifier, DhcpOptionCode.Message,
     ];
 
+    private static readonly Dictionary<byte, byte[]> s_noFeatures = [];
+
     private async ValueTask<DhcpBootDecision> DecideAsync(RequestContext ctx, DhcpReservation? reservation, IPAddress? offered, CancellationToken ct)
     {
         var info = ClientInfo(ctx, reservation, offered);
@@ -39,7 +41,7 @@ public sealed partial class DhcpServer
         var ipxeOptions = o.Get(DhcpOptionCode.IpxeEncapsulated);
         var info = new PxeClientInfo
         {
-            Mac = ctx.Request.HardwareAddress,
+            Mac = ctx.Mac,
             TransactionId = ctx.Request.TransactionId,
             MessageType = ctx.Request.MessageType,
             ClientIdentifier = ClientId(ctx.Request),
@@ -49,7 +51,7 @@ public sealed partial class DhcpServer
             IsPxeClient = vendor?.StartsWith("PXEClient", StringComparison.Ordinal) == true,
             IsHttpClient = vendor?.StartsWith("HTTPClient", StringComparison.Ordinal) == true,
             IsIpxe = ipxeOptions is not null || IsIpxeUserClass(userClass),
-            IpxeFeatures = ipxeOptions is null ? new Dictionary<byte, byte[]>() : ParseEncapsulated(ipxeOptions),
+            IpxeFeatures = ipxeOptions is null ? s_noFeatures : ParseEncapsulated(ipxeOptions),
             Uuid = Uuid(o.Get(DhcpOptionCode.ClientMachineIdentifier)),
             RelayAddress = Ipv4.IsUnspecified(ctx.Request.GatewayAddress) ? null : ctx.Request.GatewayAddress,
             InterfaceName = ctx.Inbound.Channel.InterfaceName,
@@ -411,7 +413,7 @@ public sealed partial class DhcpServer
         var ev = new DhcpExchangeEvent
         {
             Timestamp = _time.GetUtcNow(),
-            Mac = req.HardwareAddress,
+            Mac = ctx.Mac,
             TransactionId = req.TransactionId,
             Received = req.MessageType,
             Replied = replied,

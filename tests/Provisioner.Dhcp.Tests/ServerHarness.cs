@@ -48,6 +48,9 @@ public sealed class ServerHarness : IAsyncDisposable
 
     public RecordingObserver Observer { get; } = new();
 
+    /// <summary>The exchange events as text, for failure messages.</summary>
+    public string Timeline() => string.Join('\n', Observer.Events.Select(e => $"{e.Received}->{e.Replied} {e.Address} {e.DropReason} {e.Reason}"));
+
     /// <summary>The run task (to assert it did not fault).</summary>
     public Task Run => _run;
 

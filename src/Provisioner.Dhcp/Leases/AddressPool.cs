@@ -6,7 +6,7 @@ namespace Provisioner.Dhcp.Leases;
 /// <summary>
 /// Finds a free address in a scope's ranges. A cursor walks never-used addresses first (O(1) per allocation
 /// while the pool fills, like Kea's iterative allocator); once every address has been used it scans for
-/// expired or released ones, oldest holder first being irrelevant to correctness.
+/// expired or released ones; last it takes back the oldest outstanding offer.
 /// </summary>
 internal sealed class AddressPool
 {
@@ -86,6 +86,27 @@ internal sealed class AddressPool
             }
         }
 
-        return null;
+        // Pass 3: an offer is a promise, not a lease. When a flood of DISCOVERs (spoofed MACs) has every free address
+        // on offer, the oldest unanswered offer is given up instead of refusing everyone; its client would get a NAK
+        // on REQUEST and start over.
+        LeaseEntry? oldest = null;
+        foreach (var (start, end) in _ranges)
+        {
+            for (var a = start; ; a++)
+            {
+                if (table.ByAddress(a) is { State: LeaseEntryState.Offered } e && e.LeaseExpires <= now && !excluded(a)
+                    && (oldest is null || e.Expires < oldest.Expires))
+                {
+                    oldest = e;
+                }
+
+                if (a == end)
+                {
+                    break;
+                }
+            }
+        }
+
+        return oldest?.Address;
     }
 }

@@ -88,6 +88,9 @@ public static class DhcpPacketReader
             }
 
             p.Options = Join(slices.AsSpan(0, count), options, file, sname);
+
+            // Option 52 is framing, not content: the writer decides it again from what fits.
+            p.Options.Remove(DhcpOptionCode.OptionOverload);
         }
         finally
         {
@@ -100,15 +103,17 @@ public static class DhcpPacketReader
     private static int FindOverload(ReadOnlySpan<byte> area, Slice[] slices, int count)
     {
         var value = 0;
+        var seen = false;
         for (var i = 0; i < count; i++)
         {
             if (slices[i].Code == (byte)DhcpOptionCode.OptionOverload)
             {
-                if (slices[i].Length != 1)
+                if (slices[i].Length != 1 || seen)
                 {
-                    throw new DhcpProtocolException(DhcpMalformation.OverloadLoop, "Option 52 must be one byte.");
+                    throw new DhcpProtocolException(DhcpMalformation.OverloadLoop, "Option 52 must appear once with one byte.");
                 }
 
+                seen = true;
                 value = area[slices[i].Offset];
             }
         }
@@ -177,18 +182,18 @@ public static class DhcpPacketReader
             total[s.Code] += s.Length;
         }
 
-        var values = new byte[]?[256];
+        Span<int> index = stackalloc int[256];
         var items = new List<DhcpOption>(order.Count);
         foreach (var code in order)
         {
-            values[code] = total[code] == 0 ? [] : new byte[total[code]];
-            items.Add(new DhcpOption((DhcpOptionCode)code, values[code]!));
+            index[code] = items.Count;
+            items.Add(new DhcpOption((DhcpOptionCode)code, total[code] == 0 ? [] : new byte[total[code]]));
         }
 
         foreach (var s in slices)
         {
             var src = s.Area switch { 0 => options, 1 => file, _ => sname };
-            src.Slice(s.Offset, s.Length).CopyTo(values[s.Code].AsSpan(filled[s.Code]));
+            src.Slice(s.Offset, s.Length).CopyTo(items[index[s.Code]].Value.AsSpan(filled[s.Code]));
             filled[s.Code] += s.Length;
         }
 
