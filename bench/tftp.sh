@@ -26,14 +26,19 @@ done
 
 SUF=$$
 NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
-declare -A ADDR=([ours]=198.18.0.1 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
-SERVERS=(ours tftpd-hpa dnsmasq atftpd)
+# "ours" runs with socket continuations inline on the epoll thread (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1,
+# see docs/tftp.md); "ours-tp" is the same server with .NET's default thread-pool dispatch.
+declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
+SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)
+CG=/sys/fs/cgroup/cpuacct
 declare -A PID
 
 cleanup() {
     for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null || true; done
     sleep 0.5
     for s in "${!PID[@]}"; do kill -9 "${PID[$s]}" 2>/dev/null || true; done
+    sleep 0.2
+    for s in "${SERVERS[@]}"; do rmdir "$CG/tftpbench-$SUF-$s" 2>/dev/null || true; done
     ip netns del "$NS_S" 2>/dev/null || true
     ip netns del "$NS_C" 2>/dev/null || true
 }
@@ -58,7 +63,7 @@ ip netns add "$NS_S"; ip netns add "$NS_C"
 ip link add "$VS" type veth peer name "$VC"
 ip link set "$VS" netns "$NS_S"; ip link set "$VC" netns "$NS_C"
 ip -n "$NS_S" addr add 198.18.0.1/24 dev "$VS"
-for s in tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
+for s in ours-tp tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
 ip -n "$NS_C" addr add 198.18.0.2/24 dev "$VC"
 for n in "$NS_S" "$NS_C"; do ip -n "$n" link set lo up; done
 ip -n "$NS_S" link set "$VS" up; ip -n "$NS_C" link set "$VC" up
@@ -67,17 +72,28 @@ sleep 1
 SRUN=(ip netns exec "$NS_S"); CRUN=(ip netns exec "$NS_C")
 if [[ $PIN == 1 ]]; then SRUN=(taskset -c 0 "${SRUN[@]}"); CRUN=(taskset -c 1 "${CRUN[@]}"); fi
 
-"${SRUN[@]}" "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64 >"$WORK/log/ours.log" 2>&1 & PID[ours]=$!
-"${SRUN[@]}" /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT" >"$WORK/log/hpa.log" 2>&1 & PID[tftpd-hpa]=$!
-"${SRUN[@]}" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
-    --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq.log" >/dev/null 2>&1 & PID[dnsmasq]=$!
-"${SRUN[@]}" "$ATFTPD" --daemon --no-fork --user root --group root --port 69 --bind-address "${ADDR[atftpd]}" \
-    --maxthread 1000 --logfile "$WORK/log/atftpd.log" "$ROOT" >/dev/null 2>&1 & PID[atftpd]=$!
+# Each server in its own cpuacct cgroup: CPU time includes the children tftpd-hpa forks per transfer.
+[[ -d $CG ]] || { echo "no cpuacct cgroup at $CG" >&2; exit 1; }
+start() { # start <name> <env...> -- <command...>
+    local name=$1; shift
+    local envs=()
+    while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
+    mkdir -p "$CG/tftpbench-$SUF-$name"
+    env "${envs[@]}" sh -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$CG/tftpbench-$SUF-$name" "${SRUN[@]}" "$@" >"$WORK/log/$name.log" 2>&1 &
+    PID[$name]=$!
+}
+start ours DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64
+start ours-tp DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours-tp]}" 69 64
+start tftpd-hpa X=1 -- /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT"
+start dnsmasq X=1 -- dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
+    --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq-own.log"
+start atftpd X=1 -- "$ATFTPD" --daemon --no-fork --user root --group root --port 69 --bind-address "${ADDR[atftpd]}" \
+    --maxthread 1000 --logfile "$WORK/log/atftpd-own.log" "$ROOT"
 sleep 2
 for s in "${SERVERS[@]}"; do kill -0 "${PID[$s]}" 2>/dev/null || { echo "$s did not start" >&2; exit 1; }; done
 
-# CPU seconds of a server so far: its own and its reaped children's (tftpd-hpa forks one per transfer).
-cpu() { awk '{ printf "%.2f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat"; }
+# CPU seconds used so far by everything in a server's cgroup.
+cpu() { awk '{ printf "%.3f", $1 / 1e9 }' "$CG/tftpbench-$SUF-$1/cpuacct.usage"; }
 
 # One client run; prints "ok" or "FAIL".
 client() { # client <kind> <server> <window> <out>
@@ -102,18 +118,18 @@ run_point() { # run_point <scenario> <kind> <window> <concurrency> <reps>
     for ((rep = 1; rep <= reps; rep++)); do
         for s in "${SERVERS[@]}"; do
             local c0 t0 t1 c1 ok=0 bad=0 i
-            c0=$(cpu "${PID[$s]}"); t0=$(date +%s.%N)
+            c0=$(cpu "$s"); t0=$(date +%s.%N)
             if [[ $n == 1 ]]; then
                 r=$(client "$kind" "$s" "$w" "$WORK/out/$s.bin")
                 [[ $r == ok ]] && ok=1 || bad=1
             else
                 for ((i = 0; i < n; i++)); do client "$kind" "$s" "$w" "$WORK/out/$s.$i.bin" > "$WORK/out/$s.$i.res" & done
-                wait $(jobs -p | grep -v -F -x -e "${PID[ours]}" -e "${PID[tftpd-hpa]}" -e "${PID[dnsmasq]}" -e "${PID[atftpd]}") 2>/dev/null || true
+                wait $(jobs -p | grep -v -F -x $(for p in "${PID[@]}"; do echo "-e $p"; done)) 2>/dev/null || true
                 ok=$(cat "$WORK"/out/"$s".*.res | grep -c '^ok$' || true); bad=$((n - ok))
                 rm -f "$WORK"/out/"$s".*
             fi
-            t1=$(date +%s.%N); sleep 0.3; c1=$(cpu "${PID[$s]}")
-            printf '%s\t%s\t%d\t%.3f\t%.2f\t%d\t%d\n' "$sc" "$s" "$rep" "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$ok" "$bad" >> "$RESULTS"
+            t1=$(date +%s.%N); sleep 0.3; c1=$(cpu "$s")
+            printf '%s\t%s\t%d\t%.3f\t%.3f\t%d\t%d\n' "$sc" "$s" "$rep" "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$ok" "$bad" >> "$RESULTS"
             echo "$sc $s rep $rep: $(tail -1 "$RESULTS" | cut -f4-7)" >&2
         done
     done
