@@ -5,7 +5,8 @@
 # repetitions interleave (noise hits every server alike). Clients: atftp (blksize/windowsize), curl, tftp-hpa.
 # Each point is repeated REPS times; the median wall time is reported, with throughput and the server's CPU time.
 #
-# Usage: sudo bench/tftp.sh            (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench PIN=0 QUICK=0)
+# Usage: sudo bench/tftp.sh    (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench PIN=0 NICE=0 QUICK=0
+#                              WINDOWS="1 8 16 64" CONCURRENCY="50 200")
 set -euo pipefail
 
 REPS=${REPS:-5}               # repetitions of single-transfer points
@@ -13,6 +14,7 @@ CREPS=${CREPS:-3}             # repetitions of concurrent points
 SIZE_MB=${SIZE_MB:-32}
 WORK=${WORK:-/tmp/tftp-bench}
 PIN=${PIN:-0}                 # 1: servers on CPU 0, clients on CPU 1
+NICE=${NICE:-0}               # e.g. -10: servers and clients alike get a larger CPU share on a busy shared machine
 QUICK=${QUICK:-0}             # 1: fewer points (smoke run of the script itself)
 WINDOWS=${WINDOWS:-"1 8 16 64"}
 CONCURRENCY=${CONCURRENCY:-"50 200"}
@@ -31,18 +33,45 @@ NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
 declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
 SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)
 CG=/sys/fs/cgroup/cpuacct
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Summary: median wall, MB/s (all transfers of the point), median CPU, failures; ratio = peer wall / our wall.
+summarize() { # summarize <results.tsv>
+    local results=$1 sc n ours s wall cpu failed mbs ratio
+    echo
+    printf '%-24s %-10s %9s %9s %8s %7s %8s\n' scenario server wall_s MB/s cpu_s failed vs_ours
+    for sc in $(cut -f1 "$results" | tail -n +2 | awk '!seen[$0]++'); do
+        n=$(echo "$sc" | sed -n 's/.*-x\([0-9]*\)$/\1/p'); n=${n:-1}
+        ours=$(awk -F'\t' -v sc="$sc" '$1 == sc && $2 == "ours" { print $4 }' "$results" | median)
+        for s in "${SERVERS[@]}"; do
+            wall=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $4 }' "$results" | median)
+            [[ $wall == nan ]] && continue
+            cpu=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $5 }' "$results" | median)
+            failed=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { f += $7 } END { print f + 0 }' "$results")
+            mbs=$(echo "scale=1; $SIZE_MB * 1.048576 * $n / $wall" | bc)
+            ratio=$(echo "scale=2; $wall / $ours" | bc)
+            printf '%-24s %-10s %9s %9s %8s %7s %8s\n' "$sc" "$s" "$wall" "$mbs" "$cpu" "$failed" "$ratio"
+        done
+    done
+}
+
+# SUMMARY=results.tsv bench/tftp.sh: print the table of an earlier run and stop.
+if [[ -n ${SUMMARY:-} ]]; then summarize "$SUMMARY"; exit 0; fi
 declare -A PID
 
 cleanup() {
     for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null || true; done
     sleep 0.5
     for s in "${!PID[@]}"; do kill -9 "${PID[$s]}" 2>/dev/null || true; done
-    sleep 0.2
-    for s in "${SERVERS[@]}"; do rmdir "$CG/tftpbench-$SUF-$s" 2>/dev/null || true; done
+    for s in "${SERVERS[@]}"; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG/tftpbench-$SUF-$s" 2>/dev/null && break; [[ -d $CG/tftpbench-$SUF-$s ]] || break; sleep 0.3; done
+    done
     ip netns del "$NS_S" 2>/dev/null || true
     ip netns del "$NS_C" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 mkdir -p "$WORK/root" "$WORK/out" "$WORK/log"
 ROOT=$WORK/root
@@ -71,6 +100,7 @@ sleep 1
 
 SRUN=(ip netns exec "$NS_S"); CRUN=(ip netns exec "$NS_C")
 if [[ $PIN == 1 ]]; then SRUN=(taskset -c 0 "${SRUN[@]}"); CRUN=(taskset -c 1 "${CRUN[@]}"); fi
+if [[ $NICE != 0 ]]; then SRUN=(nice -n "$NICE" "${SRUN[@]}"); CRUN=(nice -n "$NICE" "${CRUN[@]}"); fi
 
 # Each server in its own cpuacct cgroup: CPU time includes the children tftpd-hpa forks per transfer.
 [[ -d $CG ]] || { echo "no cpuacct cgroup at $CG" >&2; exit 1; }
@@ -108,7 +138,6 @@ client() { # client <kind> <server> <window> <out>
     [[ -s $out && $(sha256sum "$out" | cut -d' ' -f1) == "$SHA" ]] && echo ok || echo FAIL
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 RESULTS=$WORK/results.tsv
 echo -e "scenario\tserver\trep\twall_s\tcpu_s\tok\tfailed" > "$RESULTS"
@@ -144,20 +173,5 @@ run_point "curl-bs1468" curl 1 1 "$REPS"
 run_point "tftp-hpa-bs512" tftp-hpa 1 1 "$REPS"
 for n in $CONCURRENCY; do run_point "atftp-bs1468-ws1-x$n" atftp 1 "$n" "$CREPS"; done
 
-# Summary: median wall, MB/s (all transfers of the point), median CPU, failures; ratio = peer wall / our wall.
-echo
-printf '%-24s %-10s %9s %9s %8s %7s %8s\n' scenario server wall_s MB/s cpu_s failed vs_ours
-for sc in $(cut -f1 "$RESULTS" | tail -n +2 | awk '!seen[$0]++'); do
-    n=$(echo "$sc" | sed -n 's/.*-x\([0-9]*\)$/\1/p'); n=${n:-1}
-    ours=$(awk -F'\t' -v sc="$sc" '$1 == sc && $2 == "ours" { print $4 }' "$RESULTS" | median)
-    for s in "${SERVERS[@]}"; do
-        wall=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $4 }' "$RESULTS" | median)
-        cpu=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $5 }' "$RESULTS" | median)
-        failed=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { f += $7 } END { print f + 0 }' "$RESULTS")
-        mbs=$(echo "scale=1; $SIZE_MB * 1.048576 * $n / $wall" | bc)
-        ratio=$(echo "scale=2; $wall / $ours" | bc)
-        printf '%-24s %-10s %9s %9s %8s %7s %8s\n' "$sc" "$s" "$wall" "$mbs" "$cpu" "$failed" "$ratio"
-    done
-done
-echo
-echo "raw: $RESULTS  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+summarize "$RESULTS"
+echo "raw: $RESULTS  (load average: $(cut -d' ' -f1-3 /proc/loadavg); REPS=$REPS CREPS=$CREPS PIN=$PIN NICE=$NICE)"
