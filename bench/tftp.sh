@@ -5,7 +5,8 @@
 # repetitions interleave (noise hits every server alike). Clients: atftp (blksize/windowsize), curl, tftp-hpa.
 # Each point is repeated REPS times; the median wall time is reported, with throughput and the server's CPU time.
 #
-# Usage: sudo bench/tftp.sh            (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench PIN=0 QUICK=0)
+# Usage: sudo bench/tftp.sh    (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench PIN=0 NICE=0 QUICK=0
+#                              WINDOWS="1 8 16 64" CONCURRENCY="50 200")
 set -euo pipefail
 
 REPS=${REPS:-5}               # repetitions of single-transfer points
@@ -13,6 +14,7 @@ CREPS=${CREPS:-3}             # repetitions of concurrent points
 SIZE_MB=${SIZE_MB:-32}
 WORK=${WORK:-/tmp/tftp-bench}
 PIN=${PIN:-0}                 # 1: servers on CPU 0, clients on CPU 1
+NICE=${NICE:-0}               # e.g. -10: servers and clients alike get a larger CPU share on a busy shared machine
 QUICK=${QUICK:-0}             # 1: fewer points (smoke run of the script itself)
 WINDOWS=${WINDOWS:-"1 8 16 64"}
 CONCURRENCY=${CONCURRENCY:-"50 200"}
@@ -26,18 +28,50 @@ done
 
 SUF=$$
 NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
-declare -A ADDR=([ours]=198.18.0.1 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
-SERVERS=(ours tftpd-hpa dnsmasq atftpd)
+# "ours" runs with socket continuations inline on the epoll thread (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1,
+# see docs/tftp.md); "ours-tp" is the same server with .NET's default thread-pool dispatch.
+declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
+SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)
+CG=/sys/fs/cgroup/cpuacct
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Summary: median wall, MB/s (all transfers of the point), median CPU, failures; ratio = peer wall / our wall.
+summarize() { # summarize <results.tsv>
+    local results=$1 sc n ours s wall cpu failed mbs ratio
+    echo
+    printf '%-24s %-10s %9s %9s %8s %7s %8s\n' scenario server wall_s MB/s cpu_s failed vs_ours
+    for sc in $(cut -f1 "$results" | tail -n +2 | awk '!seen[$0]++'); do
+        n=$(echo "$sc" | sed -n 's/.*-x\([0-9]*\)$/\1/p'); n=${n:-1}
+        ours=$(awk -F'\t' -v sc="$sc" '$1 == sc && $2 == "ours" { print $4 }' "$results" | median)
+        for s in "${SERVERS[@]}"; do
+            wall=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $4 }' "$results" | median)
+            [[ $wall == nan ]] && continue
+            cpu=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $5 }' "$results" | median)
+            failed=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { f += $7 } END { print f + 0 }' "$results")
+            mbs=$(echo "scale=1; $SIZE_MB * 1.048576 * $n / $wall" | bc)
+            ratio=$(echo "scale=2; $wall / $ours" | bc)
+            printf '%-24s %-10s %9s %9s %8s %7s %8s\n' "$sc" "$s" "$wall" "$mbs" "$cpu" "$failed" "$ratio"
+        done
+    done
+}
+
+# SUMMARY=results.tsv bench/tftp.sh: print the table of an earlier run and stop.
+if [[ -n ${SUMMARY:-} ]]; then summarize "$SUMMARY"; exit 0; fi
 declare -A PID
 
 cleanup() {
     for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null || true; done
     sleep 0.5
     for s in "${!PID[@]}"; do kill -9 "${PID[$s]}" 2>/dev/null || true; done
+    for s in "${SERVERS[@]}"; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG/tftpbench-$SUF-$s" 2>/dev/null && break; [[ -d $CG/tftpbench-$SUF-$s ]] || break; sleep 0.3; done
+    done
     ip netns del "$NS_S" 2>/dev/null || true
     ip netns del "$NS_C" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 mkdir -p "$WORK/root" "$WORK/out" "$WORK/log"
 ROOT=$WORK/root
@@ -58,7 +92,7 @@ ip netns add "$NS_S"; ip netns add "$NS_C"
 ip link add "$VS" type veth peer name "$VC"
 ip link set "$VS" netns "$NS_S"; ip link set "$VC" netns "$NS_C"
 ip -n "$NS_S" addr add 198.18.0.1/24 dev "$VS"
-for s in tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
+for s in ours-tp tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
 ip -n "$NS_C" addr add 198.18.0.2/24 dev "$VC"
 for n in "$NS_S" "$NS_C"; do ip -n "$n" link set lo up; done
 ip -n "$NS_S" link set "$VS" up; ip -n "$NS_C" link set "$VC" up
@@ -66,18 +100,30 @@ sleep 1
 
 SRUN=(ip netns exec "$NS_S"); CRUN=(ip netns exec "$NS_C")
 if [[ $PIN == 1 ]]; then SRUN=(taskset -c 0 "${SRUN[@]}"); CRUN=(taskset -c 1 "${CRUN[@]}"); fi
+if [[ $NICE != 0 ]]; then SRUN=(nice -n "$NICE" "${SRUN[@]}"); CRUN=(nice -n "$NICE" "${CRUN[@]}"); fi
 
-"${SRUN[@]}" "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64 >"$WORK/log/ours.log" 2>&1 & PID[ours]=$!
-"${SRUN[@]}" /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT" >"$WORK/log/hpa.log" 2>&1 & PID[tftpd-hpa]=$!
-"${SRUN[@]}" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
-    --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq.log" >/dev/null 2>&1 & PID[dnsmasq]=$!
-"${SRUN[@]}" "$ATFTPD" --daemon --no-fork --user root --group root --port 69 --bind-address "${ADDR[atftpd]}" \
-    --maxthread 1000 --logfile "$WORK/log/atftpd.log" "$ROOT" >/dev/null 2>&1 & PID[atftpd]=$!
+# Each server in its own cpuacct cgroup: CPU time includes the children tftpd-hpa forks per transfer.
+[[ -d $CG ]] || { echo "no cpuacct cgroup at $CG" >&2; exit 1; }
+start() { # start <name> <env...> -- <command...>
+    local name=$1; shift
+    local envs=()
+    while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
+    mkdir -p "$CG/tftpbench-$SUF-$name"
+    env "${envs[@]}" sh -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$CG/tftpbench-$SUF-$name" "${SRUN[@]}" "$@" >"$WORK/log/$name.log" 2>&1 &
+    PID[$name]=$!
+}
+start ours DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64
+start ours-tp DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours-tp]}" 69 64
+start tftpd-hpa X=1 -- /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT"
+start dnsmasq X=1 -- dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
+    --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq-own.log"
+start atftpd X=1 -- "$ATFTPD" --daemon --no-fork --user root --group root --port 69 --bind-address "${ADDR[atftpd]}" \
+    --maxthread 1000 --logfile "$WORK/log/atftpd-own.log" "$ROOT"
 sleep 2
 for s in "${SERVERS[@]}"; do kill -0 "${PID[$s]}" 2>/dev/null || { echo "$s did not start" >&2; exit 1; }; done
 
-# CPU seconds of a server so far: its own and its reaped children's (tftpd-hpa forks one per transfer).
-cpu() { awk '{ printf "%.2f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat"; }
+# CPU seconds used so far by everything in a server's cgroup.
+cpu() { awk '{ printf "%.3f", $1 / 1e9 }' "$CG/tftpbench-$SUF-$1/cpuacct.usage"; }
 
 # One client run; prints "ok" or "FAIL".
 client() { # client <kind> <server> <window> <out>
@@ -92,7 +138,6 @@ client() { # client <kind> <server> <window> <out>
     [[ -s $out && $(sha256sum "$out" | cut -d' ' -f1) == "$SHA" ]] && echo ok || echo FAIL
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 RESULTS=$WORK/results.tsv
 echo -e "scenario\tserver\trep\twall_s\tcpu_s\tok\tfailed" > "$RESULTS"
@@ -102,18 +147,18 @@ run_point() { # run_point <scenario> <kind> <window> <concurrency> <reps>
     for ((rep = 1; rep <= reps; rep++)); do
         for s in "${SERVERS[@]}"; do
             local c0 t0 t1 c1 ok=0 bad=0 i
-            c0=$(cpu "${PID[$s]}"); t0=$(date +%s.%N)
+            c0=$(cpu "$s"); t0=$(date +%s.%N)
             if [[ $n == 1 ]]; then
                 r=$(client "$kind" "$s" "$w" "$WORK/out/$s.bin")
                 [[ $r == ok ]] && ok=1 || bad=1
             else
                 for ((i = 0; i < n; i++)); do client "$kind" "$s" "$w" "$WORK/out/$s.$i.bin" > "$WORK/out/$s.$i.res" & done
-                wait $(jobs -p | grep -v -F -x -e "${PID[ours]}" -e "${PID[tftpd-hpa]}" -e "${PID[dnsmasq]}" -e "${PID[atftpd]}") 2>/dev/null || true
+                wait $(jobs -p | grep -v -F -x $(for p in "${PID[@]}"; do echo "-e $p"; done)) 2>/dev/null || true
                 ok=$(cat "$WORK"/out/"$s".*.res | grep -c '^ok$' || true); bad=$((n - ok))
                 rm -f "$WORK"/out/"$s".*
             fi
-            t1=$(date +%s.%N); sleep 0.3; c1=$(cpu "${PID[$s]}")
-            printf '%s\t%s\t%d\t%.3f\t%.2f\t%d\t%d\n' "$sc" "$s" "$rep" "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$ok" "$bad" >> "$RESULTS"
+            t1=$(date +%s.%N); sleep 0.3; c1=$(cpu "$s")
+            printf '%s\t%s\t%d\t%.3f\t%.3f\t%d\t%d\n' "$sc" "$s" "$rep" "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$ok" "$bad" >> "$RESULTS"
             echo "$sc $s rep $rep: $(tail -1 "$RESULTS" | cut -f4-7)" >&2
         done
     done
@@ -128,20 +173,5 @@ run_point "curl-bs1468" curl 1 1 "$REPS"
 run_point "tftp-hpa-bs512" tftp-hpa 1 1 "$REPS"
 for n in $CONCURRENCY; do run_point "atftp-bs1468-ws1-x$n" atftp 1 "$n" "$CREPS"; done
 
-# Summary: median wall, MB/s (all transfers of the point), median CPU, failures; ratio = peer wall / our wall.
-echo
-printf '%-24s %-10s %9s %9s %8s %7s %8s\n' scenario server wall_s MB/s cpu_s failed vs_ours
-for sc in $(cut -f1 "$RESULTS" | tail -n +2 | awk '!seen[$0]++'); do
-    n=$(echo "$sc" | sed -n 's/.*-x\([0-9]*\)$/\1/p'); n=${n:-1}
-    ours=$(awk -F'\t' -v sc="$sc" '$1 == sc && $2 == "ours" { print $4 }' "$RESULTS" | median)
-    for s in "${SERVERS[@]}"; do
-        wall=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $4 }' "$RESULTS" | median)
-        cpu=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { print $5 }' "$RESULTS" | median)
-        failed=$(awk -F'\t' -v sc="$sc" -v s="$s" '$1 == sc && $2 == s { f += $7 } END { print f + 0 }' "$RESULTS")
-        mbs=$(echo "scale=1; $SIZE_MB * 1.048576 * $n / $wall" | bc)
-        ratio=$(echo "scale=2; $wall / $ours" | bc)
-        printf '%-24s %-10s %9s %9s %8s %7s %8s\n' "$sc" "$s" "$wall" "$mbs" "$cpu" "$failed" "$ratio"
-    done
-done
-echo
-echo "raw: $RESULTS  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+summarize "$RESULTS"
+echo "raw: $RESULTS  (load average: $(cut -d' ' -f1-3 /proc/loadavg); REPS=$REPS CREPS=$CREPS PIN=$PIN NICE=$NICE)"

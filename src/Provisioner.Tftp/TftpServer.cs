@@ -183,7 +183,7 @@ public sealed class TftpServer
         _clients[from] = request.FileName;
         var local = received.LocalAddress is { } a && !a.Equals(IPAddress.Any) ? a : _listener.LocalEndPoint.Address;
         // Off the listener loop: opening the file and negotiating must not delay the next request.
-        var task = Task.Run(() => ServeAsync(request, from, local, received.InterfaceIndex, cancellationToken), CancellationToken.None);
+        var task = Task.Run(() => ServeGuardedAsync(request, from, local, received.InterfaceIndex, cancellationToken), CancellationToken.None);
         _running[id] = task;
         _ = task.ContinueWith(
             (_, state) =>
@@ -197,6 +197,24 @@ public sealed class TftpServer
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    private async Task ServeGuardedAsync(TftpRequest request, IPEndPoint client, IPAddress localAddress, int interfaceIndex, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServeAsync(request, client, localAddress, interfaceIndex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A failing source or a broken file must cost one request, never the server.
+            TftpLog.TransferFailed(_context.Logger, e, client, request.FileName);
+            _context.Counters.Outcome(TftpTransferOutcome.ServerError);
+        }
+        catch (OperationCanceledException)
+        {
+            // shutdown
+        }
     }
 
     private async Task ServeAsync(TftpRequest request, IPEndPoint client, IPAddress localAddress, int interfaceIndex, CancellationToken cancellationToken)
@@ -288,7 +306,15 @@ public sealed class TftpServer
             {
                 _context.Counters.Started();
                 TftpLog.TransferStarted(_context.Logger, client, path, fileSize, negotiated.BlockSize, negotiated.WindowSize);
-                _observer?.TransferStarted(client, path, fileSize);
+                try
+                {
+                    _observer?.TransferStarted(client, path, fileSize);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    TftpLog.TransferFailed(_context.Logger, e, client, path);
+                }
+
                 var transfer = new TftpTransfer(_context, channel, client, file, negotiated);
                 TftpTransferOutcome outcome;
                 try

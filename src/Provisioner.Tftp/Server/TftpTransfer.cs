@@ -136,14 +136,22 @@ internal sealed class TftpTransfer
 
     private void OnTimer()
     {
-        var quiet = _server.Time.GetElapsedTime(Volatile.Read(ref _stamp));
-        if (quiet >= _negotiated.Timeout)
+        // Runs on a timer thread: it must never throw (that would end the process).
+        try
         {
-            CancelReceive();
+            var quiet = _server.Time.GetElapsedTime(Volatile.Read(ref _stamp));
+            if (quiet >= _negotiated.Timeout)
+            {
+                CancelReceive();
+            }
+            else
+            {
+                _timer!.Change(_negotiated.Timeout - quiet, Timeout.InfiniteTimeSpan);
+            }
         }
-        else
+        catch (ObjectDisposedException)
         {
-            _timer!.Change(_negotiated.Timeout - quiet, Timeout.InfiniteTimeSpan);
+            // the transfer ended meanwhile
         }
     }
 

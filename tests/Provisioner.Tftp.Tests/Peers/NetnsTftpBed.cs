@@ -38,11 +38,13 @@ public sealed class NetnsTftpBed : IAsyncDisposable
 
     public TftpServer Server { get; private set; } = null!;
 
+    /// <summary>The server loop; faulted if the server died.</summary>
+    public Task RunTask => _run!;
+
     public ConcurrentQueue<TftpTransferRecord> Ended { get; } = new();
 
-    public int TransferChannelsCreated => _channels;
-
-    private int _channels;
+    /// <summary>Local end points of the transfer sockets the server created, in order.</summary>
+    public ConcurrentQueue<IPEndPoint> TransferEndPoints { get; } = new();
 
     /// <summary>Creates the namespaces, the root, and starts the server (port 69 in srv).</summary>
     public static async Task<NetnsTftpBed> StartAsync(TftpServerOptions? options = null, Func<ITftpFileSource, ITftpFileSource>? wrapSource = null,
@@ -73,7 +75,8 @@ public sealed class NetnsTftpBed : IAsyncDisposable
 
     private void Start(TftpServerOptions options, Func<ITftpFileSource, ITftpFileSource>? wrapSource, DirectoryFileSourceOptions directory)
     {
-        var listener = ServerNs.RunInside(() => new UdpDatagramChannel(new UdpChannelSettings { Bind = new IPEndPoint(ServerAddress, 69) }));
+        var listener = ServerNs.RunInside(() => new UdpDatagramChannel(
+            new UdpChannelSettings { Bind = new IPEndPoint(ServerAddress, 69), ReceiveBufferSize = 4 << 20 }));
         _listener = listener;
         Port = listener.LocalEndPoint.Port;
         ITftpFileSource source = new DirectoryFileSource(directory);
@@ -83,8 +86,9 @@ public sealed class NetnsTftpBed : IAsyncDisposable
             listener,
             ep =>
             {
-                Interlocked.Increment(ref _channels);
-                return ServerNs.RunInside(() => new UdpTransferChannel(ep));
+                var channel = ServerNs.RunInside(() => new UdpTransferChannel(ep));
+                TransferEndPoints.Enqueue(channel.LocalEndPoint);
+                return channel;
             },
             source,
             new RecordingObserver(Ended));
