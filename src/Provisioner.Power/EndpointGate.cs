@@ -13,9 +13,9 @@ internal sealed class EndpointGate(TimeProvider time)
         await e.Lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (e.Last != 0)
+            if (e.Last is long last)
             {
-                var wait = minInterval - time.GetElapsedTime(e.Last);
+                var wait = minInterval - time.GetElapsedTime(last);
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, time, ct).ConfigureAwait(false);
@@ -41,6 +41,6 @@ internal sealed class EndpointGate(TimeProvider time)
     {
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
-        public long Last { get; set; }
+        public long? Last { get; set; }
     }
 }
