@@ -91,8 +91,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 debroot="$work/debroot"
-rm -rf "$debroot" && mkdir -p "$debroot"
-for p in "${all_packages[@]}"; do dpkg-deb -x "$(deb_of "$p")" "$debroot"; done
+versions=$(for p in "${all_packages[@]}"; do echo "$p=${version[$p]}"; done)
+if [ ! -f "$debroot/.versions" ] || [ "$(cat "$debroot/.versions")" != "$versions" ]; then
+    log "extracting ${#all_packages[@]} packages"
+    rm -rf "$debroot" && mkdir -p "$debroot"
+    for p in "${all_packages[@]}"; do dpkg-deb -x "$(deb_of "$p")" "$debroot"; done
+    echo "$versions" > "$debroot/.versions"
+fi
 kver=${kernel_pkg#linux-image-}
 [ -f "$debroot/boot/vmlinuz-$kver" ] || die "kernel $kver not found in $kernel_pkg"
 
@@ -156,7 +161,7 @@ cp "$agent_out/provisioner-agent" "$stage/usr/bin/provisioner-agent"
 copy_needed "$agent_out/provisioner-agent"
 
 # ---- kernel modules: the list plus dependencies, then a regenerated modules.dep/alias ----
-depmod -b "$debroot" "$kver"
+[ -f "$debroot/lib/modules/$kver/modules.dep" ] || depmod -b "$debroot" "$kver"
 moddir="lib/modules/$kver"
 declare -A want
 resolve_module() {   # module name -> its path and the paths it depends on (from the full kernel's modules.dep)
@@ -193,7 +198,7 @@ log "packing the initramfs"
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 tmp_initrd="$work/initrd.img.tmp"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --reproducible --owner=0:0 --quiet) \
-    | zstd -q -19 -T1 -f -o "$tmp_initrd"
+    | zstd -q -12 -T1 -f -o "$tmp_initrd"   # decompression speed is the same at any level; -19 only costs build time
 tmp_kernel="$work/vmlinuz.tmp"
 cp "$debroot/boot/vmlinuz-$kver" "$tmp_kernel"
 

@@ -51,10 +51,12 @@ public sealed partial class AgentRunner(
                 }
             }
 
-            var facts = await collectFacts(ct).ConfigureAwait(false);
-            var hello = await RetryAsync("hello", c => appliance.HelloAsync(
-                new HelloRequest(options.BootMac ?? facts.Nics.FirstOrDefault()?.Mac ?? "00:00:00:00:00:00", AgentInfo.Version, facts.Firmware, ReadBootId()), c), ct).ConfigureAwait(false);
+            // Hello first (cheap sysfs reads only), so the appliance knows the node is up before LLDP listening etc.
+            var sysfs = new HardwareFactsCollector(new SysfsReader(options.Root));
+            var mac = options.BootMac ?? sysfs.ReadNics().FirstOrDefault()?.Mac ?? "00:00:00:00:00:00";
+            var hello = await RetryAsync("hello", c => appliance.HelloAsync(new HelloRequest(mac, AgentInfo.Version, sysfs.ReadFirmware(), ReadBootId()), c), ct).ConfigureAwait(false);
             events.Emit("hello", ("node", hello.NodeId), ("hostname", hello.Hostname));
+            var facts = await collectFacts(ct).ConfigureAwait(false);
             await RetryAsync("facts", async c => { await appliance.PutFactsAsync(facts, c).ConfigureAwait(false); return true; }, ct).ConfigureAwait(false);
             events.Emit("facts-sent", ("disks", facts.Disks.Count), ("nics", facts.Nics.Count), ("firmware", facts.Firmware.ToString().ToLowerInvariant()));
             await FlushLogAsync(ct).ConfigureAwait(false);

@@ -62,6 +62,12 @@ public static class KernelCommandLine
             return null;
         }
 
+        // A NIC's own address is never a group address (IEEE 802 I/G bit): "01-aa-bb-cc-dd-ee" lost its last octet.
+        if ((byte.Parse(parts[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture) & 1) != 0)
+        {
+            return null;
+        }
+
         return string.Join(':', parts).ToLowerInvariant();
     }
 }

@@ -18,6 +18,7 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly string _disk = Path.Combine(Path.GetTempPath(), $"loop-disk-{Guid.NewGuid():N}.raw");
     private readonly FakePower _power = new();
+    private readonly FakeSysfs _root = new();
     private readonly StringWriter _console = new();
     private readonly CancellationTokenSource _stop = new();
     private FakeAppliance _appliance = null!;
@@ -35,6 +36,7 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
         await _stop.CancelAsync();
         await _appliance.DisposeAsync();
         File.Delete(_disk);
+        _root.Dispose();
     }
 
     private sealed class FakePower : IPowerControl
@@ -59,14 +61,15 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
 
     private Task<int> StartAgent(string token = "loop-token")
     {
-        var options = new AgentOptions { ApplianceUrl = _appliance.BaseUrl, Token = token, BootMac = "52:54:00:00:00:01", ConfigureNetwork = false, TaskWaitSeconds = 1 };
+        // An empty root: no /sys/firmware/efi (BIOS), no boot_id (the agent makes one up).
+        var options = new AgentOptions { ApplianceUrl = _appliance.BaseUrl, Token = token, BootMac = "52:54:00:00:00:01", ConfigureNetwork = false, TaskWaitSeconds = 1, Root = _root.Root };
         var tail = new LogTail();
         var events = new ConsoleEvents(TextWriter.Synchronized(_console), () => 0);
         var logger = new AgentLogger(TextWriter.Synchronized(_console), tail, () => 0);
         var appliance = new ApplianceClient(options.ApplianceUrl, options.Token);
         var facts = Facts(new FileInfo(_disk).Length, _disk);
         var processes = new ProcessRunner(tail);
-        var fs = new Provisioner.Agent.Facts.SysfsReader("/nonexistent");
+        var fs = new Provisioner.Agent.Facts.SysfsReader(_root.Root);
         var http = new HttpClient();
         ITaskHandler[] handlers =
         [

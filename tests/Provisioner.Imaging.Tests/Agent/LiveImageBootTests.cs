@@ -35,38 +35,51 @@ public sealed class LiveImageBootTests
                 Mac = Mac,
                 GuestForwards = [("10.0.2.100", 8080, appliance.Port)],
                 Disks = [disk],
+                ConsoleLogPath = disk + ".console.log",
             };
             await using var vm = QemuMachine.Start(options);
             var budget = TimeSpan.FromSeconds(150);
-
-            var start = await vm.Console.WaitForAsync("agent-start", budget);
-            Assert.Equal(Mac, start["bootif"]);
-            var hello = await appliance.WaitForCallAsync("POST", AgentApi.Hello, budget);
-            Assert.Equal("Bearer boot-token-1", hello.Authorization);
-            var request = appliance.Deserialize(hello, AgentJsonContext.Default.HelloRequest);
-            Assert.Equal(Mac, request.Mac);
-            Assert.Equal(FirmwareMode.Bios, request.Firmware);
-
-            var factsCall = await appliance.WaitForCallAsync("PUT", AgentApi.Facts, budget);
-            var facts = appliance.Deserialize(factsCall, AgentJsonContext.Default.HardwareFacts);
-            var nic = Assert.Single(facts.Nics);
-            Assert.Equal(Mac, nic.Mac);
-            Assert.Equal("virtio_net", nic.Driver);
-            var vda = Assert.Single(facts.Disks, d => d.Path == "/dev/vda");
-            Assert.Equal(64L << 20, vda.SizeBytes);
-            Assert.True(facts.MemoryBytes > 512L << 20, $"memory {facts.MemoryBytes}");
-            Assert.Equal(1, facts.Cpu.Threads);
-            Assert.Equal("QEMU", facts.Dmi.Vendor);
-            await vm.Console.WaitForAsync("facts-sent", TimeSpan.FromSeconds(30));
-
-            appliance.Enqueue(new AgentTask("t-off", AgentTaskKind.Poweroff));
-            var result = await appliance.WaitForCallAsync("POST", AgentApi.Result("t-off"), TimeSpan.FromSeconds(60));
-            Assert.True(appliance.Deserialize(result, AgentJsonContext.Default.TaskResult).Success);
-            Assert.True(await vm.WaitForExitAsync(TimeSpan.FromSeconds(30)), "qemu did not exit after the poweroff task:\n" + vm.Console.Tail(30));
+            try
+            {
+                await BootAndCheckAsync(vm, appliance, budget);
+                File.Delete(options.ConsoleLogPath);   // kept for inspection when the test fails
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}\nConsole:\n{vm.Console.Tail(60)}\nqemu stderr: {vm.Stderr}", e);
+            }
         }
         finally
         {
             File.Delete(disk);
         }
+    }
+
+    private static async Task BootAndCheckAsync(QemuMachine vm, FakeAppliance appliance, TimeSpan budget)
+    {
+        var start = await vm.Console.WaitForAsync("agent-start", budget);
+        Assert.Equal(Mac, start["bootif"]);
+        var hello = await appliance.WaitForCallAsync("POST", AgentApi.Hello, budget);
+        Assert.Equal("Bearer boot-token-1", hello.Authorization);
+        var request = appliance.Deserialize(hello, AgentJsonContext.Default.HelloRequest);
+        Assert.Equal(Mac, request.Mac);
+        Assert.Equal(FirmwareMode.Bios, request.Firmware);
+
+        var factsCall = await appliance.WaitForCallAsync("PUT", AgentApi.Facts, budget);
+        var facts = appliance.Deserialize(factsCall, AgentJsonContext.Default.HardwareFacts);
+        var nic = Assert.Single(facts.Nics);
+        Assert.Equal(Mac, nic.Mac);
+        Assert.Equal("virtio_net", nic.Driver);
+        var vda = Assert.Single(facts.Disks, d => d.Path == "/dev/vda");
+        Assert.Equal(64L << 20, vda.SizeBytes);
+        Assert.True(facts.MemoryBytes > 512L << 20, $"memory {facts.MemoryBytes}");
+        Assert.Equal(1, facts.Cpu.Threads);
+        Assert.Equal("QEMU", facts.Dmi.Vendor);
+        await vm.Console.WaitForAsync("facts-sent", TimeSpan.FromSeconds(30));
+
+        appliance.Enqueue(new AgentTask("t-off", AgentTaskKind.Poweroff));
+        var result = await appliance.WaitForCallAsync("POST", AgentApi.Result("t-off"), TimeSpan.FromSeconds(60));
+        Assert.True(appliance.Deserialize(result, AgentJsonContext.Default.TaskResult).Success);
+        Assert.True(await vm.WaitForExitAsync(TimeSpan.FromSeconds(30)), "qemu did not exit after the poweroff task:\n" + vm.Console.Tail(30));
     }
 }

@@ -30,7 +30,10 @@ public sealed record QemuMachineOptions
     /// </summary>
     public string? TapDevice { get; init; }
 
-    /// <summary>User-mode networking only: guest address:port → host 127.0.0.1:port (e.g. the appliance).</summary>
+    /// <summary>
+    /// User-mode networking only: guest address:port → host 127.0.0.1:port (e.g. the appliance). The guest address must
+    /// not be slirp's own (10.0.2.2/.3); 10.0.2.100 is a good choice.
+    /// </summary>
     public IReadOnlyList<(string GuestAddress, int GuestPort, int HostPort)> GuestForwards { get; init; } = [];
 
     /// <summary>Raw disk images attached as virtio-blk (in order: vda, vdb, ...).</summary>
@@ -115,8 +118,11 @@ public sealed class QemuMachine : IAsyncDisposable
         }
         else
         {
+            // guestfwd's "-tcp:host:port" form is ONE chardev connection for the machine's whole life; the "-cmd:" form
+            // spawns the command per guest connection, so every HTTP request gets through (busybox nc relays it).
+            var nc = options.GuestForwards.Count == 0 ? string.Empty : Peers.Require("busybox", "busybox");
             var netdev = "user,id=net0,restrict=on" + string.Concat(options.GuestForwards.Select(f =>
-                string.Create(CultureInfo.InvariantCulture, $",guestfwd=tcp:{f.GuestAddress}:{f.GuestPort}-tcp:127.0.0.1:{f.HostPort}")));
+                string.Create(CultureInfo.InvariantCulture, $",guestfwd=tcp:{f.GuestAddress}:{f.GuestPort}-cmd:{nc} nc 127.0.0.1 {f.HostPort}")));
             args.AddRange(["-netdev", netdev]);
         }
 
