@@ -27,7 +27,7 @@ public sealed class ImageDeployOptions
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Block devices: what to do with zero chunks.</summary>
-    public ZeroMode ZeroMode { get; set; } = ZeroMode.Skip;
+    public ZeroMode ZeroMode { get; set; } = ZeroMode.ZeroOut;
 
     /// <summary>Block devices: open with O_DIRECT.</summary>
     public bool DirectIo { get; set; }

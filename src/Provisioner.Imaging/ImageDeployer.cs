@@ -79,9 +79,15 @@ public sealed class ImageDeployer
                 throw;
             }
             retries = () => http.Retries;
-            if (meter.Total is null && format == ImageFormat.Raw && http.ResourceLength is { } len)
+            if (spec.Size is null && format == ImageFormat.Raw && http.ResourceLength is { } len)
             {
+                // A raw image's Content-Length is its size: lets the target be sized (and checked) up front.
+                spec = spec with { Size = len };
                 meter.Total = len;
+                if (target.Capacity is { } capacity && len > capacity)
+                {
+                    throw new ImageException(ImageErrorKind.TargetTooSmall, $"target {target.Path} holds {capacity} bytes but the image needs {len}");
+                }
             }
             source = http;
         }

@@ -62,6 +62,11 @@ internal sealed class StreamingDeployer
             var (digest, zeroBytes) = consumed;
 
             meter.Phase = ImagePhase.Verifying;
+            if (size is null)
+            {
+                // The length was unknown up front: a trailing zero run was skipped, so give the file its full length now.
+                await target.PrepareAsync(total, fresh: false, ct).ConfigureAwait(false);
+            }
             await target.FlushAsync(ct).ConfigureAwait(false);
             if (!string.Equals(digest, expectedSha256, StringComparison.OrdinalIgnoreCase))
             {

@@ -11,14 +11,17 @@ public sealed class DiskTarget : ITargetDevice
 {
     private readonly SafeFileHandle _handle;
     private readonly ZeroMode _zeroMode;
+    private readonly bool _direct;
+    private SafeFileHandle? _buffered; // O_DIRECT targets: for writes that are not 4 KiB-aligned (the image's tail)
 
-    private DiskTarget(string path, SafeFileHandle handle, bool isBlock, long? capacity, ZeroMode zeroMode)
+    private DiskTarget(string path, SafeFileHandle handle, bool isBlock, long? capacity, ZeroMode zeroMode, bool direct)
     {
         Path = path;
         _handle = handle;
         IsBlockDevice = isBlock;
         Capacity = capacity;
         _zeroMode = zeroMode;
+        _direct = direct;
     }
 
     /// <inheritdoc />
@@ -35,7 +38,7 @@ public sealed class DiskTarget : ITargetDevice
     /// <param name="zeroMode">Block devices: how zero ranges are handled.</param>
     /// <param name="maxFileSize">Files: capacity to enforce (a stand-in disk's size); null = unbounded.</param>
     /// <param name="directIo">Block devices: open with O_DIRECT (writes bypass the page cache; buffers are aligned).</param>
-    public static DiskTarget Open(string path, ZeroMode zeroMode = ZeroMode.Skip, long? maxFileSize = null, bool directIo = false)
+    public static DiskTarget Open(string path, ZeroMode zeroMode = ZeroMode.ZeroOut, long? maxFileSize = null, bool directIo = false)
     {
         var facts = LinuxIo.Stat(path);
         try
@@ -43,14 +46,14 @@ public sealed class DiskTarget : ITargetDevice
             if (facts is { IsBlockDevice: true })
             {
                 var handle = directIo ? LinuxIo.OpenDirect(path) : File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                return new DiskTarget(path, handle, true, LinuxIo.BlockDeviceSize(handle), zeroMode);
+                return new DiskTarget(path, handle, true, LinuxIo.BlockDeviceSize(handle), zeroMode, directIo);
             }
             if (facts is { IsRegularFile: false })
             {
                 throw new ImageException(ImageErrorKind.TargetFailed, $"target {path} is neither a block device nor a regular file");
             }
             var file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-            return new DiskTarget(path, file, false, maxFileSize, zeroMode);
+            return new DiskTarget(path, file, false, maxFileSize, zeroMode, direct: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -86,12 +89,28 @@ public sealed class DiskTarget : ITargetDevice
     {
         try
         {
-            await RandomAccess.WriteAsync(_handle, data, offset, ct).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(HandleFor(offset, data), data, offset, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             throw new ImageException(ImageErrorKind.TargetFailed, $"write to {Path} at offset {offset} failed: {ex.Message}", ex, offset);
         }
+    }
+
+    private unsafe SafeFileHandle HandleFor(long offset, ReadOnlyMemory<byte> data)
+    {
+        if (!_direct)
+        {
+            return _handle;
+        }
+        using var pin = data.Pin();
+        const int a = AlignedBuffer.Alignment;
+        if (offset % a == 0 && data.Length % a == 0 && (nint)pin.Pointer % a == 0)
+        {
+            return _handle;
+        }
+        // O_DIRECT needs offset, length and address aligned: route the odd write through the page cache instead.
+        return _buffered ??= File.OpenHandle(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
     }
 
     /// <inheritdoc />
@@ -164,7 +183,14 @@ public sealed class DiskTarget : ITargetDevice
     /// <inheritdoc />
     public ValueTask FlushAsync(CancellationToken ct)
     {
-        Guard(() => RandomAccess.FlushToDisk(_handle), null);
+        Guard(() =>
+        {
+            if (_buffered is not null)
+            {
+                RandomAccess.FlushToDisk(_buffered);
+            }
+            RandomAccess.FlushToDisk(_handle);
+        }, null);
         return ValueTask.CompletedTask;
     }
 
@@ -183,6 +209,7 @@ public sealed class DiskTarget : ITargetDevice
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        _buffered?.Dispose();
         _handle.Dispose();
         return ValueTask.CompletedTask;
     }

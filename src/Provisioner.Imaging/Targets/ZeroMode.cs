@@ -6,7 +6,8 @@ public enum ZeroMode
     /// <summary>Write nothing: fastest; the range keeps whatever the disk held (fine for filesystems that never read
     /// unallocated blocks; the whole-image digest is still computed over zeros, as the image defines them).</summary>
     Skip,
-    /// <summary>BLKZEROOUT: the device zeroes the range (offloaded where supported).</summary>
+    /// <summary>BLKZEROOUT (the default): the device zeroes the range (WRITE ZEROES/UNMAP offload where supported,
+    /// the kernel writes zeros otherwise), so the disk reads back exactly the verified image.</summary>
     ZeroOut,
     /// <summary>BLKDISCARD: trims the range (SSD/thin LUN); contents read back are device-defined.</summary>
     Discard,

@@ -217,7 +217,7 @@ public sealed class ChunkedDeployTests : IDisposable
         var imported = await ImportAsync();
         var (server, indexUri) = await ServeAsync(imported);
         await using var _ = server;
-        await using var target = Targets.DiskTarget.Open(_image.PathOf("small.img"), maxFileSize: TestImage.Mib);
+        await using var target = Imaging.Targets.DiskTarget.Open(_image.PathOf("small.img"), maxFileSize: TestImage.Mib);
 
         var ex = await Assert.ThrowsAsync<ImageException>(() => new ImageDeployer(options: Options()).DeployAsync(
             new ImageSpec(null, ImageFormat.Chunked, _image.Sha256, IndexUrl: indexUri), target, null, CancellationToken.None));
@@ -231,7 +231,7 @@ public sealed class ChunkedDeployTests : IDisposable
         var imported = await ImportAsync();
         var (server, indexUri) = await ServeAsync(imported);
         await using var _ = server;
-        await using var target = new FailingTarget(Targets.DiskTarget.Open(_image.PathOf("t.img")), writesBeforeFailure: 3);
+        await using var target = new FailingTarget(Imaging.Targets.DiskTarget.Open(_image.PathOf("t.img")), writesBeforeFailure: 3);
 
         var ex = await Assert.ThrowsAsync<ImageException>(() => new ImageDeployer(options: Options()).DeployAsync(
             new ImageSpec(null, ImageFormat.Chunked, _image.Sha256, IndexUrl: indexUri), target, null, CancellationToken.None));

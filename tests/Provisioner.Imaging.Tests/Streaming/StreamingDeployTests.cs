@@ -78,6 +78,26 @@ public sealed class StreamingDeployTests : IDisposable
 
     private const int Mib = TestImage.Mib;
 
+    [Theory]
+    [InlineData(ImageFormat.Raw)]
+    [InlineData(ImageFormat.Gzip)]
+    public async Task DeployAsync_ImageEndingInZeros_TargetFileHasFullLength(ImageFormat format)
+    {
+        var raw = new byte[3 * Mib + 4096];
+        new Random(1).NextBytes(raw.AsSpan(0, Mib));
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(raw));
+        await using var server = new RangeHttpServer();
+        var url = server.Add("img", format == ImageFormat.Gzip ? Gzip(raw) : raw);
+        string target = _image.PathOf("t.img");
+
+        var result = await new ImageDeployer(options: FastRetries())
+            .DeployAsync(new ImageSpec(url, format, sha), target, null, CancellationToken.None);
+
+        Assert.Equal(raw.Length, new FileInfo(target).Length);
+        Assert.Equal(raw, await File.ReadAllBytesAsync(target));
+        Assert.True(result.ZeroBytesSkipped >= 2 * Mib);
+    }
+
     [Fact]
     public async Task DeployAsync_ZstdFromOwnCompressorViaFileUrl_AutoDetectsAndVerifies()
     {
