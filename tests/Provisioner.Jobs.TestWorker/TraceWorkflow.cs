@@ -1,0 +1,46 @@
+using System.Globalization;
+using Provisioner.Jobs;
+using Provisioner.Jobs.Workflows;
+
+namespace Provisioner.Jobs.TestWorker;
+
+/// <summary>Parameters of the "trace" workflow.</summary>
+public sealed record TraceParameters
+{
+    public int Steps { get; init; } = 5;
+
+    public int StepMilliseconds { get; init; } = 200;
+}
+
+/// <summary>
+/// Steps that append "start|end job step owner pid" lines to a shared trace file (O_APPEND: one write per line), so a
+/// test can prove after the fact that every step ran to completion exactly once and never on two engines at once.
+/// </summary>
+public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
+{
+    public string Kind => "trace";
+
+    public IReadOnlyList<JobStepDefinition> Steps(JobRecord job)
+    {
+        var p = System.Text.Json.JsonSerializer.Deserialize<TraceParameters>(job.ParametersJson ?? "{}", System.Text.Json.JsonSerializerOptions.Web) ?? new();
+        return Enumerable.Range(0, p.Steps).Select(i => JobStepDefinition.Create($"trace-{i}", async (ctx, ct) =>
+        {
+            Append("start", ctx);
+            if (p.StepMilliseconds > 0)
+            {
+                await Task.Delay(p.StepMilliseconds, ct);
+            }
+
+            Append("end", ctx);
+        }, timeout: TimeSpan.FromMinutes(1))).ToList();
+    }
+
+    private void Append(string what, StepContext ctx)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{what} {ctx.JobId} {ctx.StepIndex} {owner} {Environment.ProcessId} {DateTimeOffset.UtcNow.UtcTicks}\n");
+        using var f = new FileStream(traceFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.WriteThrough);
+        var bytes = System.Text.Encoding.ASCII.GetBytes(line);
+        f.Write(bytes);
+    }
+}
