@@ -25,7 +25,7 @@ var engine = new JobEngine(store.Jobs, new WorkflowRegistry([new TraceWorkflow(a
     MaxConcurrentJobs = int.Parse(args[6], CultureInfo.InvariantCulture),
     PollInterval = TimeSpan.FromMilliseconds(50),
     MaxJobsPerBmc = null,
-});
+}, logger: new StderrLogger<JobEngine>());
 
 using var stop = new CancellationTokenSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>

@@ -13,11 +13,14 @@ public sealed record TraceParameters
 }
 
 /// <summary>
-/// Steps that append "start|end job step owner pid" lines to a shared trace file (O_APPEND: one write per line), so a
-/// test can prove after the fact that every step ran to completion exactly once and never on two engines at once.
+/// Steps that append "start|end|stop job step owner pid ticks" lines to a trace file of their own process ("{traceFile}.{owner}";
+/// .NET appends with positioned writes, so processes must not share one file), so a test can prove after the fact that
+/// every step ran to completion exactly once and never on two engines at once.
 /// </summary>
 public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
 {
+    private static readonly Lock Gate = new();
+
     public string Kind => "trace";
 
     public IReadOnlyList<JobStepDefinition> Steps(JobRecord job)
@@ -26,9 +29,17 @@ public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
         return Enumerable.Range(0, p.Steps).Select(i => JobStepDefinition.Create($"trace-{i}", async (ctx, ct) =>
         {
             Append("start", ctx);
-            if (p.StepMilliseconds > 0)
+            try
             {
-                await Task.Delay(p.StepMilliseconds, ct);
+                if (p.StepMilliseconds > 0)
+                {
+                    await Task.Delay(p.StepMilliseconds, ct);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Append("stop", ctx);
+                throw;
             }
 
             Append("end", ctx);
@@ -39,8 +50,9 @@ public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
     {
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{what} {ctx.JobId} {ctx.StepIndex} {owner} {Environment.ProcessId} {DateTimeOffset.UtcNow.UtcTicks}\n");
-        using var f = new FileStream(traceFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.WriteThrough);
-        var bytes = System.Text.Encoding.ASCII.GetBytes(line);
-        f.Write(bytes);
+        lock (Gate)
+        {
+            File.AppendAllText($"{traceFile}.{owner}", line);
+        }
     }
 }

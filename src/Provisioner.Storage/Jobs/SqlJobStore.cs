@@ -135,6 +135,12 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
             p.Add("exBmcs", request.ExcludedBmcKeys.ToArray());
         }
 
+        if (request.ExcludedJobIds.Count > 0)
+        {
+            where.Append($" AND {db.NotIn("id", "exIds")}");
+            p.Add("exIds", db.Ids(request.ExcludedJobIds));
+        }
+
         const string Set = "state = 2, lease_owner = @owner, lease_expires_at = @until, started_at = COALESCE(started_at, @now), version = version + 1";
         var sql = db.Dialect == SqlDialect.Postgres
             ? $"WITH c AS (SELECT id FROM jobs WHERE {where} ORDER BY priority DESC, created_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) " +
