@@ -26,6 +26,9 @@ public sealed record JobClaimRequest
 
     /// <summary>BMCs at their concurrency limit on this engine.</summary>
     public IReadOnlyCollection<string> ExcludedBmcKeys { get; init; } = [];
+
+    /// <summary>Jobs this engine still runs (a late heartbeat must not make it claim its own job a second time).</summary>
+    public IReadOnlyCollection<Guid> ExcludedJobIds { get; init; } = [];
 }
 
 /// <summary>The result of renewing one lease.</summary>

@@ -149,6 +149,7 @@ public sealed partial class JobEngine
             ServedBpods = Options.ServedBpods,
             ExcludedBpods = excludedBpods,
             ExcludedBmcKeys = excludedBmcs,
+            ExcludedJobIds = _running.Keys.ToArray(),
         }, cancellationToken).ConfigureAwait(false);
 
         var started = 0;
@@ -257,8 +258,11 @@ public sealed partial class JobEngine
                     if (!r.Held)
                     {
                         runner.LoseLease();
+                        continue;
                     }
-                    else if (r.CancelRequested)
+
+                    runner.LeaseRenewed(now + Options.LeaseDuration);
+                    if (r.CancelRequested)
                     {
                         runner.RequestCancel();
                     }

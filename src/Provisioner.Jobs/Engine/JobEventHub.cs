@@ -36,7 +36,7 @@ public sealed class JobEventHub
 
     public async IAsyncEnumerable<JobEvent> SubscribeAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var channel = Channel.CreateUnbounded<JobEvent>(); // not SingleReader: that variant cannot report Count
         lock (_gate)
         {
             _subscribers = [.. _subscribers, channel];

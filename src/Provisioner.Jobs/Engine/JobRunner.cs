@@ -12,6 +12,7 @@ internal sealed partial class JobRunner
     private readonly JobEngine _engine;
     private readonly IJobWorkflow _workflow;
     private readonly CancellationTokenSource _cts;
+    private readonly CancellationTokenSource _leaseWatchdog;
     private readonly SemaphoreSlim _saveGate = new(1, 1);
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
@@ -23,6 +24,26 @@ internal sealed partial class JobRunner
         _workflow = workflow;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         _cancelRequested = job.CancelRequested;
+        // Stop working a little before the lease runs out unless a heartbeat extends it: a starved or partitioned engine
+        // must not still be running a step when another appliance may already have taken the job over.
+        _leaseWatchdog = new CancellationTokenSource(Timeout.InfiniteTimeSpan, engine.Time);
+        _leaseWatchdog.Token.Register(static s => ((JobRunner)s!).LoseLease(), this);
+        LeaseRenewed(job.LeaseExpiresAt ?? engine.Time.GetUtcNow() + engine.Options.LeaseDuration);
+    }
+
+    /// <summary>The lease now runs until <paramref name="until"/>: push the watchdog forward.</summary>
+    public void LeaseRenewed(DateTimeOffset until)
+    {
+        var margin = _engine.Options.LeaseDuration / 5;
+        var left = until - margin - _engine.Time.GetUtcNow();
+        try
+        {
+            _leaseWatchdog.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (ObjectDisposedException)
+        {
+            // finished in between
+        }
     }
 
     public JobRecord Job { get; private set; }
@@ -84,6 +105,7 @@ internal sealed partial class JobRunner
         }
         finally
         {
+            _leaseWatchdog.Dispose();
             _cts.Dispose();
             _saveGate.Dispose();
         }

@@ -16,7 +16,7 @@ internal sealed class BootEventStore(StoreDatabase db) : IBootEventRepository
     public async Task<IReadOnlyList<BootEvent>> ListForNodeAsync(Guid nodeId, IReadOnlyCollection<MacAddress> macs, int limit, CancellationToken cancellationToken)
     {
         var rows = await db.QueryAsync<Row>(
-            $"SELECT {Columns} FROM boot_events WHERE node_id = @nodeId OR (node_id IS NULL AND mac IN @macs) ORDER BY id DESC LIMIT @limit",
+            $"SELECT {Columns} FROM boot_events WHERE node_id = @nodeId OR (node_id IS NULL AND {db.In("mac", "macs")}) ORDER BY id DESC LIMIT @limit",
             new { nodeId, macs = macs.Select(m => m.ToString()).ToArray(), limit = Math.Clamp(limit, 1, 10_000) }, cancellationToken).ConfigureAwait(false);
         return rows.Reverse().Select(r => r.ToEvent()).ToList();
     }

@@ -115,24 +115,30 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
         p.Add("until", request.Now + request.LeaseDuration);
         p.Add("limit", request.Limit);
         p.Add("kinds", request.Kinds.ToArray());
-        var where = new StringBuilder("((state = 1 AND next_run_at <= @now AND NOT cancel_requested) OR (state = 2 AND lease_expires_at < @now)) AND kind IN @kinds");
+        var where = new StringBuilder("((state = 1 AND next_run_at <= @now AND NOT cancel_requested) OR (state = 2 AND lease_expires_at < @now)) AND " + db.In("kind", "kinds"));
         if (request.ServedBpods is { } served)
         {
             // Rack-bound jobs only go to an appliance serving that rack.
-            where.Append(" AND (bpod_id IS NULL OR bpod_id IN @served)");
+            where.Append($" AND (bpod_id IS NULL OR {db.In("bpod_id", "served")})");
             p.Add("served", db.Ids(served));
         }
 
         if (request.ExcludedBpods.Count > 0)
         {
-            where.Append(" AND (bpod_id IS NULL OR bpod_id NOT IN @exBpods)");
+            where.Append($" AND (bpod_id IS NULL OR {db.NotIn("bpod_id", "exBpods")})");
             p.Add("exBpods", db.Ids(request.ExcludedBpods));
         }
 
         if (request.ExcludedBmcKeys.Count > 0)
         {
-            where.Append(" AND (bmc_key IS NULL OR bmc_key NOT IN @exBmcs)");
+            where.Append($" AND (bmc_key IS NULL OR {db.NotIn("bmc_key", "exBmcs")})");
             p.Add("exBmcs", request.ExcludedBmcKeys.ToArray());
+        }
+
+        if (request.ExcludedJobIds.Count > 0)
+        {
+            where.Append($" AND {db.NotIn("id", "exIds")}");
+            p.Add("exIds", db.Ids(request.ExcludedJobIds));
         }
 
         const string Set = "state = 2, lease_owner = @owner, lease_expires_at = @until, started_at = COALESCE(started_at, @now), version = version + 1";
@@ -150,7 +156,7 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
                 return [];
             }
 
-            var rows = (await c.QueryAsync<JobRow>(db.Command($"SELECT {JobColumns} FROM jobs WHERE id IN @ids ORDER BY priority DESC, created_at, id", new { ids = db.Ids(ids) }, tx,
+            var rows = (await c.QueryAsync<JobRow>(db.Command($"SELECT {JobColumns} FROM jobs WHERE {db.In("id", "ids")} ORDER BY priority DESC, created_at, id", new { ids = db.Ids(ids) }, tx,
                 cancellationToken)).ConfigureAwait(false)).ToList();
             return await WithStepsAsync(c, tx, rows, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
@@ -173,7 +179,7 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
         return db.WriteAsync<IReadOnlyList<LeaseRenewal>>(async (c, tx) =>
         {
             var held = (await c.QueryAsync<RenewRow>(db.Command(
-                    "UPDATE jobs SET lease_expires_at = @until WHERE id IN @ids AND lease_owner = @owner AND state = 2 RETURNING id, cancel_requested",
+                    $"UPDATE jobs SET lease_expires_at = @until WHERE {db.In("id", "ids")} AND lease_owner = @owner AND state = 2 RETURNING id, cancel_requested",
                     new { ids = db.Ids(jobIds), owner, until }, tx, cancellationToken)).ConfigureAwait(false))
                 .ToDictionary(r => r.Id, r => r.CancelRequested);
             return jobIds.Select(id => new LeaseRenewal(id, held.ContainsKey(id), held.TryGetValue(id, out var cancel) && cancel)).ToList();
@@ -316,7 +322,7 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
             return [];
         }
 
-        var steps = (await c.QueryAsync<StepRow>(db.Command($"SELECT {StepColumns} FROM job_steps WHERE job_id IN @ids ORDER BY job_id, idx",
+        var steps = (await c.QueryAsync<StepRow>(db.Command($"SELECT {StepColumns} FROM job_steps WHERE {db.In("job_id", "ids")} ORDER BY job_id, idx",
                 new { ids = db.Ids(rows.Select(r => r.Id)) }, tx, cancellationToken)).ConfigureAwait(false))
             .GroupBy(s => s.JobId).ToDictionary(g => g.Key, g => g.Select(s => s.ToStep()).ToList());
         return rows.Select(r => r.ToJob(steps.TryGetValue(r.Id, out var s) ? s : [])).ToList();

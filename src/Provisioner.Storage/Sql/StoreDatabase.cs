@@ -63,6 +63,14 @@ internal abstract class StoreDatabase : IAsyncDisposable
     public System.Collections.IEnumerable Ids(IEnumerable<Guid> ids) =>
         Dialect == SqlDialect.Sqlite ? ids.Select(i => i.ToString("D")).ToArray() : (System.Collections.IEnumerable)ids.ToArray();
 
+    /// <summary>"column IN @list": Dapper expands the list for SQLite; Npgsql takes the array as one parameter (= ANY).</summary>
+    public string In(string column, string parameter) =>
+        Dialect == SqlDialect.Sqlite ? $"{column} IN @{parameter}" : $"{column} = ANY(@{parameter})";
+
+    /// <summary>"column NOT IN @list" for either provider.</summary>
+    public string NotIn(string column, string parameter) =>
+        Dialect == SqlDialect.Sqlite ? $"{column} NOT IN @{parameter}" : $"{column} <> ALL(@{parameter})";
+
     public CommandDefinition Command(string sql, object? parameters, DbTransaction? transaction, CancellationToken cancellationToken) =>
         new(sql, parameters, transaction, CommandTimeoutSeconds, cancellationToken: cancellationToken);
 

@@ -1,0 +1,102 @@
+using Provisioner.Jobs.Engine;
+using Provisioner.Jobs.TestWorker;
+using Provisioner.Jobs.Workflows;
+using Provisioner.Storage;
+using Provisioner.TestKit;
+
+namespace Provisioner.Jobs.Tests;
+
+/// <summary>
+/// kill -9 of a real engine process in the middle of a job, then another engine process on the same SQLite file:
+/// the job finishes, every step completes exactly once, and no step ever runs in two processes at once.
+/// </summary>
+[Trait("Area", "Jobs")]
+public sealed class CrashTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("provisioner-crash-").FullName;
+
+    private string Trace => Path.Combine(_dir, "trace.log");
+
+    private string ConnectionString => $"Data Source={Path.Combine(_dir, "provisioner.db")}";
+
+    [Theory]
+    [InlineData("appliance-1", "restart of the same appliance resumes at once")]
+    [InlineData("appliance-2", "another appliance takes over after the lease expires")]
+    public async Task KillMidJob_SecondEngineFinishesIt_NoStepRunsTwiceConcurrently(string secondOwner, string scenario)
+    {
+        Assert.NotEmpty(scenario);
+        await using var store = ProvisionerStore.Open(new StorageSettings { ConnectionString = ConnectionString }, new PlainProtector());
+        await store.MigrateAsync();
+        var registry = new WorkflowRegistry([new TraceWorkflow(Trace, "submitter")]);
+        var service = new JobService(store.Jobs, registry, new JobEventHub());
+        var job = await service.SubmitAsync(new JobSubmission
+        {
+            Kind = "trace", RequestedBy = "test", NodeId = Guid.NewGuid(), ParametersJson = "{\"steps\":6,\"stepMilliseconds\":300}",
+        }, CancellationToken.None);
+
+        await using var first = await WorkerProcess.StartAsync("sqlite", ConnectionString, "appliance-1", Trace, leaseMs: 5000, heartbeatMs: 500, maxJobs: 4);
+        await WaitForTraceAsync(lines => lines.Any(l => l is { What: "start", Step: 2 }));
+        await WorkerProcess.KillAsync(first);
+        var killedAt = DateTimeOffset.UtcNow.UtcTicks;
+
+        var crashed = await store.Jobs.GetAsync(job.Id, CancellationToken.None);
+        Assert.Equal(JobState.Running, crashed!.State);
+        Assert.Equal(StepState.Running, crashed.Steps[2].State);
+
+        await using var second = await WorkerProcess.StartAsync("sqlite", ConnectionString, secondOwner, Trace, leaseMs: 5000, heartbeatMs: 500, maxJobs: 4);
+        var done = await WaitForJobAsync(store, job.Id);
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.All(done.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+
+        var trace = TraceLine.Read(Trace);
+        TraceAssert.EachStepOnceAndNeverConcurrent(trace, new Dictionary<int, long> { [first.Pid] = killedAt }, [job.Id], 6);
+        // Step 2 was cut off in the first process and completed, after the kill, in the second.
+        Assert.Contains(trace, l => l is { What: "start", Step: 2 } && l.Pid == first.Pid);
+        Assert.Contains(trace, l => l is { What: "end", Step: 2 } && l.Pid == second.Pid);
+        Assert.All(trace.Where(l => l.Pid == second.Pid), l => Assert.True(l.Ticks > killedAt));
+    }
+
+    private async Task WaitForTraceAsync(Func<IReadOnlyList<TraceLine>, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition(TraceLine.Read(Trace)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the worker did not reach the expected step in time");
+            await Task.Delay(10);
+        }
+    }
+
+    internal static async Task<JobRecord> WaitForJobAsync(ProvisionerStore store, Guid id, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var j = await store.Jobs.GetAsync(id, CancellationToken.None);
+            if (j!.State is JobState.Succeeded or JobState.Failed or JobState.Cancelled)
+            {
+                return j;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {id} still {j.State} at step {j.CurrentStep}");
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class PlainProtector : Provisioner.Core.Persistence.ISecretProtector
+    {
+        public string Protect(string plaintext) => plaintext;
+
+        public string Unprotect(string protectedText) => protectedText;
+    }
+}
