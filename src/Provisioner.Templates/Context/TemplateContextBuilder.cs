@@ -74,6 +74,36 @@ public static class TemplateContextBuilder
     /// <summary>Profile/node variable naming the default user.</summary>
     public const string DefaultUserVariable = "default_user";
 
+    /// <summary>Profile/node variable with the bonds as JSON: [{"name":"bond0","mode":"802.3ad","members":["52:54:..."],"mtu":9000}].</summary>
+    public const string BondsVariable = "network_bonds";
+
+    /// <summary>Profile/node variable with the VLANs as JSON: [{"name":"bond0.120","id":120,"link":"bond0","address":"10.1.2.3/24"}].</summary>
+    public const string VlansVariable = "network_vlans";
+
+    private static readonly JsonSerializerOptions LayoutJson = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true };
+
+    /// <summary>
+    /// The context for a machine the inventory does not know yet (discovery boot of an unknown MAC): a placeholder
+    /// node named "unknown-&lt;mac&gt;" in state New, in the BPOD its DHCP request came from.
+    /// </summary>
+    public static TemplateContext BuildForUnknownMachine(MacAddress mac, Bpod bpod, Zone zone, string applianceBaseUrl, string bootToken,
+        BootFirmware firmware, string arch = "x86_64")
+    {
+        ArgumentNullException.ThrowIfNull(bpod);
+        var node = new Node
+        {
+            Id = Guid.Empty,
+            Hostname = "unknown-" + mac.ToString().Replace(":", string.Empty, StringComparison.Ordinal),
+            BpodId = bpod.Id,
+            Interfaces = [new NodeInterface(mac, IsPxe: true)],
+        };
+        return Build(new TemplateContextInputs
+        {
+            Node = node, Bpod = bpod, Zone = zone, ApplianceBaseUrl = applianceBaseUrl, BootToken = bootToken, Firmware = firmware,
+            Arch = arch, Purpose = "discover",
+        });
+    }
+
     public static TemplateContext Build(TemplateContextInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -131,8 +161,8 @@ public static class TemplateContextBuilder
                 Ntp = bpod.NtpServers.Select(a => a.ToString()).ToList(),
                 Domain = bpod.DomainName,
                 Mtu = bpod.Mtu,
-                Bonds = inputs.Bonds,
-                Vlans = inputs.Vlans,
+                Bonds = inputs.Bonds.Count > 0 ? inputs.Bonds : ParseLayout<BondContext>(variables, BondsVariable),
+                Vlans = inputs.Vlans.Count > 0 ? inputs.Vlans : ParseLayout<VlanContext>(variables, VlansVariable),
             },
             Zone = new ZoneContext { Name = inputs.Zone.Name, Description = inputs.Zone.Description },
             Image = inputs.Image is null ? null : new ImageContext
@@ -184,6 +214,23 @@ public static class TemplateContextBuilder
                 DefaultUser = variables.GetValueOrDefault(DefaultUserVariable) ?? "ops",
             },
         };
+    }
+
+    private static IReadOnlyList<T> ParseLayout<T>(Dictionary<string, string> variables, string name)
+    {
+        if (!variables.TryGetValue(name, out var json) || string.IsNullOrWhiteSpace(json))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<List<T>>(json, LayoutJson) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"Variable '{name}' is not a JSON list of {typeof(T).Name.Replace("Context", "", StringComparison.Ordinal).ToLowerInvariant()}s: {ex.Message}", nameof(variables), ex);
+        }
     }
 
     private static string ImageUrl(string baseUrl, string location) =>

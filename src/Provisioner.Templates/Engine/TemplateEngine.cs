@@ -110,8 +110,7 @@ public sealed partial class TemplateEngine
         {
             throw;
         }
-        catch (Exception ex) when (ex is HandlebarsException or TemplateRenderException or InvalidOperationException or ArgumentException
-                                       or FormatException or InvalidCastException or NullReferenceException)
+        catch (Exception ex) when (ex is not OutOfMemoryException and not InsufficientExecutionStackException)
         {
             var inner = Unwrap(ex);
             if (inner is TemplateLimitException limit)
@@ -247,7 +246,7 @@ public sealed partial class TemplateEngine
 
     private static (TemplateSource Where, int? Line) Locate(string name, TemplateSource template, IReadOnlyList<TemplateSource> partials)
     {
-        var pattern = new Regex(@"\{\{[^}]*(?<![\w.-])" + Regex.Escape(name) + @"(?![\w-])", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var pattern = new Regex(@"\{\{[^}]*(?<![\w-])" + Regex.Escape(name) + @"(?![\w-])", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         foreach (var source in partials.Prepend(template))
         {
             var match = pattern.Match(source.Content);

@@ -65,8 +65,8 @@ internal static class HelperArguments
         int i => i != 0,
         long l => l != 0,
         double d => d != 0,
-        System.Collections.ICollection c => c.Count > 0,
         IDictionary<string, object?> m => m.Count > 0,
+        System.Collections.IEnumerable e => e.Cast<object?>().Any(),
         _ => true,
     };
 

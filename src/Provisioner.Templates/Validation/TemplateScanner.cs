@@ -31,6 +31,12 @@ public static partial class TemplateScanner
                 continue;
             }
 
+            if (tag.Value.EndsWith("}}}", StringComparison.Ordinal) && !tag.Value.StartsWith("{{{", StringComparison.Ordinal))
+            {
+                Error("'}}}' after a '{{' tag reads as a triple-stash close: put a space before the closing brace of the JSON/code around it");
+                continue;
+            }
+
             if (body.StartsWith('>'))
             {
                 var partial = body[1..].Trim().Split(' ', 2)[0];

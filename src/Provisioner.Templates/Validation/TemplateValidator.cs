@@ -50,11 +50,13 @@ public sealed class TemplateValidator
             }
             catch (TemplateRenderException ex)
             {
-                if (seen.Add(ex.Message))
+                var where = ex.TemplateName ?? name;
+                var alreadyReported = ex.Line is not null && diagnostics.Any(d => d.Template == where && d.Line == ex.Line && !d.InOutput);
+                if (!alreadyReported && seen.Add(ex.Message))
                 {
                     diagnostics.Add(new TemplateDiagnostic
                     {
-                        Severity = DiagnosticSeverity.Error, Message = ex.Message, Template = ex.TemplateName ?? name, Line = ex.Line,
+                        Severity = DiagnosticSeverity.Error, Message = StripLocation(ex.Message, where), Template = where, Line = ex.Line,
                         Column = ex.Column, Sample = sampleName,
                     });
                 }
@@ -75,5 +77,22 @@ public sealed class TemplateValidator
         }
 
         return new ValidationReport(diagnostics);
+    }
+
+    private static string StripLocation(string message, string template)
+    {
+        // Engine messages start with "name:line[:col]: "; the diagnostic carries those separately.
+        if (!message.StartsWith(template + ":", StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        var rest = message[(template.Length + 1)..];
+        while (rest.Length > 0 && (char.IsAsciiDigit(rest[0]) || rest[0] == ':'))
+        {
+            rest = rest[1..];
+        }
+
+        return rest.TrimStart();
     }
 }

@@ -47,7 +47,7 @@ public sealed class GoldenFileTests
     [Fact]
     public async Task Validate_EveryDefaultTemplate_HasNoErrors()
     {
-        var validator = new TemplateValidator(new Engine.TemplateEngine());
+        var validator = new TemplateValidator(new Provisioner.Templates.Engine.TemplateEngine());
         var failures = new List<string>();
         foreach (var file in DefaultTemplateSet.All)
         {

@@ -32,4 +32,21 @@ public sealed class IpxeTemplateTests
 
         Assert.Equal("#!ipxe\necho PROVISIONER-IPXE local-boot dc1-r01-07 bios\nexit 0\n", output);
     }
+
+    [Theory]
+    [InlineData(Core.Inventory.InstallMethod.Kickstart, " inst.ks=http://10.77.0.1:8080/boot/config/bt-l2-bios-worker-0123456789abcdef/kickstart inst.text ")]
+    [InlineData(Core.Inventory.InstallMethod.Preseed, " auto=true priority=critical url=http://10.77.0.1:8080/boot/config/bt-l2-bios-worker-0123456789abcdef/preseed ")]
+    [InlineData(Core.Inventory.InstallMethod.Autoinstall, " autoinstall ds=nocloud-net;s=http://10.77.0.1:8080/boot/config/bt-l2-bios-worker-0123456789abcdef/ ")]
+    public async Task Installer_InstallMethod_PointsInstallerAtRenderedAnswerFile(Core.Inventory.InstallMethod method, string expected)
+    {
+        var sample = SampleContexts.Default;
+        var context = sample with
+        {
+            Profile = sample.Profile with { InstallMethod = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(method.ToString()) },
+        };
+
+        var output = await DefaultTemplateSet.RenderAsync("ipxe/installer.ipxe", context);
+
+        Assert.Contains(expected, output.Split('\n').Single(l => l.StartsWith("kernel ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
 }

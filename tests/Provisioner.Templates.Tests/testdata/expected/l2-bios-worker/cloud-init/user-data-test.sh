@@ -2,8 +2,9 @@
 # Test OS user-data: there is no cloud-init, the OS runs this script. It records rendered values in a marker file
 # and reports them back to the appliance (busybox wget; values URL-encoded so '+' and spaces survive).
 set -u
-MARKER=/var/lib/provisioner/user-data.done
-mkdir -p /var/lib/provisioner
+DIR='/var/lib/provisioner'
+MARKER="$DIR/user-data.done"
+mkdir -p "$DIR"
 printf 'hostname=%s\nfqdn=%s\nip=%s\nmac=%s\nprofile=%s\nbpod=%s\nzone=%s\n' \
   'dc1-r01-07' 'dc1-r01-07.dc1.example.net' '10.77.0.27' '52:54:00:77:00:07' \
   'k8s-worker' 'r01' 'dc1' > "$MARKER"
