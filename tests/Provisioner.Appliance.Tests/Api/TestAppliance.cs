@@ -34,6 +34,7 @@ public sealed class TestAppliance : IAsyncDisposable
     });
 
     private readonly WebApplication _app;
+    private int _seeded;
     private readonly string _imagesDir;
 
     private TestAppliance(WebApplication app, InMemoryStore store, FakeJobService jobs, Uri baseAddress, string imagesDir)
@@ -194,7 +195,7 @@ public sealed class TestAppliance : IAsyncDisposable
         }
 
         var list = new List<Node>();
-        var prefix = Random.Shared.Next(0, 255);
+        var prefix = Interlocked.Increment(ref _seeded);
         for (var i = 1; i <= nodes; i++)
         {
             list.Add(await Store.Nodes.AddAsync(new Node
@@ -206,7 +207,7 @@ public sealed class TestAppliance : IAsyncDisposable
                 State = state,
                 PowerState = NodePowerState.Off,
                 AssignedIp = IPAddress.Parse($"10.77.0.{10 + i}"),
-                Interfaces = [new NodeInterface(MacAddress.FromBytes([0x52, 0x54, 0x00, (byte)prefix, (byte)(i >> 8), (byte)i]), "eno1", true)],
+                Interfaces = [new NodeInterface(MacAddress.FromBytes([0x52, 0x54, (byte)(prefix >> 8), (byte)prefix, (byte)(i >> 8), (byte)i]), "eno1", true)],
                 Bmc = new BmcSettings { Driver = "fake", Address = $"10.78.0.{10 + i}", Username = "admin", Secret = "bmc-secret-" + i },
                 HardwareFactsJson = $$"""{"serial":"SN{{prefix:000}}{{i:0000}}","cpu":{"model":"EPYC 7302","cores":16},"memoryMiB":131072}""",
             }, default));

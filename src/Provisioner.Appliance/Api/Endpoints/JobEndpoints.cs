@@ -101,31 +101,74 @@ public static class JobEndpoints
 
     private static async IAsyncEnumerable<(string, object)> JobEvents(Guid id, IJobService jobs, [EnumeratorCancellation] CancellationToken ct)
     {
-        // Subscribe before reading the snapshot, so no change falls between the two.
-        await using var events = jobs.SubscribeAsync(ct).GetAsyncEnumerator(ct);
-        var pending = events.MoveNextAsync().AsTask();
-        var snapshot = (await jobs.GetAsync(id, ct))!;
-        yield return ("snapshot", JobDto.From(snapshot));
-        if (IsFinal(snapshot.State))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var channel = Channel.CreateBounded<JobEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
+        var pump = Task.Run(async () =>
         {
-            yield break;
+            try
+            {
+                await foreach (var e in jobs.SubscribeAsync(stop.Token))
+                {
+                    if (e.JobId == id)
+                    {
+                        channel.Writer.TryWrite(e);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                channel.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            var snapshot = (await jobs.GetAsync(id, ct))!;
+            yield return ("snapshot", JobDto.From(snapshot));
+            var final = IsFinal(snapshot.State);
+            while (!final)
+            {
+                // Re-read the job every 2 s without events: an event lost between subscribing and the snapshot (or dropped
+                // by a slow engine) can then never leave the stream hanging.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(TimeSpan.FromSeconds(2));
+                JobEvent? e = null;
+                try
+                {
+                    if (!await channel.Reader.WaitToReadAsync(wait.Token))
+                    {
+                        yield break;
+                    }
+
+                    channel.Reader.TryRead(out e);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                }
+
+                if (e is not null)
+                {
+                    yield return (e.Type, JobEventDto.From(e));
+                }
+
+                if (e is null || (e.Type == "job" && IsFinal(e.JobState)))
+                {
+                    var current = (await jobs.GetAsync(id, ct))!;
+                    final = IsFinal(current.State);
+                    if (final)
+                    {
+                        yield return ("snapshot", JobDto.From(current));
+                    }
+                }
+            }
         }
-
-        while (await pending)
+        finally
         {
-            var e = events.Current;
-            pending = events.MoveNextAsync().AsTask();
-            if (e.JobId != id)
-            {
-                continue;
-            }
-
-            yield return (e.Type, JobEventDto.From(e));
-            if (e.Type == "job" && IsFinal(e.JobState))
-            {
-                yield return ("snapshot", JobDto.From((await jobs.GetAsync(id, ct))!));
-                yield break;
-            }
+            await stop.CancelAsync();
+            await pump;
         }
     }
 
