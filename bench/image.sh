@@ -84,44 +84,48 @@ base="http://127.0.0.1:$port"
 # /usr/bin/time measures the whole pipeline (curl + zstd + dd, or our process). Page cache is dropped before each run
 # when we may (root), so every run reads the image from the same state.
 declare -A wall cpu
-run() {
-    local name=$1; shift
-    local i
-    for i in $(seq "$RUNS"); do
-        rm -f "$target"; sync
-        [ -w /proc/sys/vm/drop_caches ] && echo 1 > /proc/sys/vm/drop_caches
-        cat "$www/img.raw" "$www/img.zst" "$www/chunked/image.chunks" > /dev/null # the server side is warm for everyone
-        # so are the programs (the .NET runtime is ~70 MB of files; on the live image it sits in RAM)
-        "$bench" >/dev/null 2>&1 || true; curl --version >/dev/null; zstd --version >/dev/null
-        local t
-        /usr/bin/time -o "$dir/time.txt" -f '%e %U %S' bash -c "$*" >"$dir/run.log" 2>&1 || { cat "$dir/run.log" >&2; exit 1; }
-        t=$(tail -n1 "$dir/time.txt")
-        if [ -f "$target" ] && [ "$(stat -c %s "$target")" -eq $((IMAGE_MIB << 20)) ]; then :; else echo "$name: target has wrong size" >&2; exit 1; fi
-        local w u s
-        read -r w u s <<<"$t"
-        log "$name run $i: wall=${w}s cpu=$(echo "$u + $s" | bc)s alloc=$(( $(stat -c %b "$target") * 512 >> 20 ))MiB"
-        wall[$name]+="$w "
-        cpu[$name]+="$(echo "$u + $s" | bc) "
-    done
+run_once() {
+    local name=$1 i=$2; shift 2
+    rm -f "$target"; sync
+    [ -w /proc/sys/vm/drop_caches ] && echo 1 > /proc/sys/vm/drop_caches
+    cat "$www/img.raw" "$www/img.zst" "$www/chunked/image.chunks" > /dev/null # the server side is warm for everyone
+    # so are the programs (the .NET runtime is ~70 MB of files; on the live image it sits in RAM)
+    "$bench" >/dev/null 2>&1 || true; curl --version >/dev/null; zstd --version >/dev/null
+    /usr/bin/time -o "$dir/time.txt" -f '%e %U %S' bash -c "$*" >"$dir/run.log" 2>&1 || { cat "$dir/run.log" >&2; exit 1; }
+    local w u s c
+    read -r w u s < <(tail -n1 "$dir/time.txt")
+    [ "$(stat -c %s "$target")" -eq $((IMAGE_MIB << 20)) ] || { echo "$name: target has wrong size" >&2; exit 1; }
+    c=$(echo "$u + $s" | bc)
+    log "$name run $i: wall=${w}s cpu=${c}s alloc=$(( $(stat -c %b "$target") * 512 >> 20 ))MiB"
+    wall[$name]+="$w "
+    cpu[$name]+="$c "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 log "image: ${IMAGE_MIB} MiB raw (${DATA_MIB} MiB data), zst $(stat -c %s "$www/img.zst") B, chunked data $(stat -c %s "$www/chunked/image.chunks") B, sha256 $sha"
-log "host: $(nproc) cores, $(uname -r), nginx $(nginx -v 2>&1 | cut -d/ -f2), curl $(curl --version | head -1 | cut -d' ' -f2), zstd $(zstd --version | grep -o 'v[0-9.]*')"
+log "host: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r), nginx $(nginx -v 2>&1 | cut -d/ -f2), curl $(curl --version | head -1 | cut -d' ' -f2), zstd $(zstd --version | grep -o 'v[0-9.]*')"
 
-run curl-dd-raw        "curl -s $base/img.raw | dd of=$target bs=4M iflag=fullblock conv=fsync"
-run ours-raw           "$bench deploy --format raw --url $base/img.raw --sha256 $sha --target $target"
-run curl-zstd-dd       "curl -s $base/img.zst | zstd -dc | dd of=$target bs=4M iflag=fullblock conv=fsync"
-run curl-zstd-dd-sparse "curl -s $base/img.zst | zstd -dc | dd of=$target bs=4M iflag=fullblock conv=fsync,sparse"
-run ours-zstd          "$bench deploy --format zstd --url $base/img.zst --sha256 $sha --target $target"
-run ours-chunked       "$bench deploy --format chunked --index $base/chunked/index.json --sha256 $sha --target $target --parallel $PARALLEL"
-run curl-raw-sha256    "curl -s $base/img.raw | tee >(sha256sum > /dev/null) | dd of=$target bs=4M iflag=fullblock conv=fsync"
+declare -A cmd
+names="curl-dd-raw ours-raw curl-raw-sha256 curl-zstd-dd curl-zstd-dd-sparse ours-zstd ours-chunked"
+cmd[curl-dd-raw]="curl -s $base/img.raw | dd of=$target bs=4M iflag=fullblock conv=fsync"
+cmd[ours-raw]="$bench deploy --format raw --url $base/img.raw --sha256 $sha --target $target"
+cmd[curl-raw-sha256]="curl -s $base/img.raw | tee >(sha256sum > /dev/null) | dd of=$target bs=4M iflag=fullblock conv=fsync"
+cmd[curl-zstd-dd]="curl -s $base/img.zst | zstd -dc | dd of=$target bs=4M iflag=fullblock conv=fsync"
+cmd[curl-zstd-dd-sparse]="curl -s $base/img.zst | zstd -dc | dd of=$target bs=4M iflag=fullblock conv=fsync,sparse"
+cmd[ours-zstd]="$bench deploy --format zstd --url $base/img.zst --sha256 $sha --target $target"
+cmd[ours-chunked]="$bench deploy --format chunked --index $base/chunked/index.json --sha256 $sha --target $target --parallel $PARALLEL"
+# Rounds interleave the pipelines, so a burst of load on the shared machine hits all of them alike.
+for i in $(seq "$RUNS"); do
+    for name in $names; do
+        run_once "$name" "$i" "${cmd[$name]}"
+    done
+done
 
 log ""
 log "| pipeline | median wall s | MB/s (raw) | CPU s | CPU s/GB |"
 log "|---|---:|---:|---:|---:|"
 declare -A mbs
-for name in curl-dd-raw ours-raw curl-raw-sha256 curl-zstd-dd curl-zstd-dd-sparse ours-zstd ours-chunked; do
+for name in $names; do
     w=$(echo "${wall[$name]}" | median)
     c=$(echo "${cpu[$name]}" | median)
     m=$(echo "scale=1; $((IMAGE_MIB << 20)) / $w / 1000000" | bc)

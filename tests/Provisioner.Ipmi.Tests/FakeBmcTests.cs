@@ -8,7 +8,7 @@ namespace Provisioner.Ipmi.Tests;
 public sealed class FakeBmcTests
 {
     internal static IpmiClient Client(FakeBmc bmc, string user = "admin", string password = "password", int? suite = null,
-        int tries = 2, int timeoutMs = 300, IpmiPrivilege privilege = IpmiPrivilege.Administrator) =>
+        int tries = 3, int timeoutMs = 1000, IpmiPrivilege privilege = IpmiPrivilege.Administrator) =>
         new(new IpmiClientOptions
         {
             Host = "127.0.0.1",
@@ -109,7 +109,7 @@ public sealed class FakeBmcTests
     public async Task Session_BmcForgetsIt_ReopensOnce()
     {
         await using var bmc = new FakeBmc();
-        await using var client = Client(bmc, timeoutMs: 150);
+        await using var client = Client(bmc, tries: 2, timeoutMs: 400);
         await client.GetChassisStatusAsync();
 
         bmc.DropSessions();
@@ -140,7 +140,7 @@ public sealed class FakeBmcTests
     public async Task Reply_Truncated_RejectedCountedAndCommandFails()
     {
         await using var bmc = new FakeBmc();
-        await using var client = Client(bmc, timeoutMs: 150);
+        await using var client = Client(bmc, tries: 2, timeoutMs: 250);
         await client.GetChassisStatusAsync();
         bmc.MutateSessionReply = r => r[..(r.Length - 5)];
 
@@ -155,7 +155,7 @@ public sealed class FakeBmcTests
     public async Task Reply_BadIntegrityCode_RejectedCountedAndCommandFails()
     {
         await using var bmc = new FakeBmc();
-        await using var client = Client(bmc, timeoutMs: 150);
+        await using var client = Client(bmc, tries: 2, timeoutMs: 250);
         await client.GetChassisStatusAsync();
         bmc.MutateSessionReply = r =>
         {
@@ -173,7 +173,7 @@ public sealed class FakeBmcTests
     public async Task Reply_WrongSessionId_RejectedCountedAndCommandFails()
     {
         await using var bmc = new FakeBmc();
-        await using var client = Client(bmc, timeoutMs: 150);
+        await using var client = Client(bmc, tries: 2, timeoutMs: 250);
         await client.GetChassisStatusAsync();
         bmc.ForceReplySessionId = 0xDEADBEEF;
 

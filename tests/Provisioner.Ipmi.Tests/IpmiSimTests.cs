@@ -22,7 +22,7 @@ public sealed class IpmiSimTests
             Username = user,
             Password = password,
             CipherSuite = suite,
-            Timeout = TimeSpan.FromMilliseconds(500),
+            Timeout = TimeSpan.FromMilliseconds(1000),
             Tries = tries,
         }, sim.CreateChannel(), sim.EndPoint);
 

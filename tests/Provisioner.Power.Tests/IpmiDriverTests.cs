@@ -28,7 +28,7 @@ public sealed class IpmiDriverTests
         Username = "admin",
         Secret = password,
         NodeName = "sim-node",
-        Settings = new Dictionary<string, string> { ["cipher_suite"] = "3", ["timeout_ms"] = "500" },
+        Settings = new Dictionary<string, string> { ["cipher_suite"] = "3", ["timeout_ms"] = "1000" },
     };
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class IpmiDriverFakeBmcTests
         Port = bmc.EndPoint.Port,
         Username = "admin",
         Secret = "password",
-        Settings = new Dictionary<string, string> { ["cipher_suite"] = suite, ["timeout_ms"] = "300" },
+        Settings = new Dictionary<string, string> { ["cipher_suite"] = suite, ["timeout_ms"] = "1000" },
     };
 
     [Fact]

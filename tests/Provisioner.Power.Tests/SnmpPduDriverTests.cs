@@ -19,7 +19,7 @@ public sealed class SnmpPduDriverTests
 
     private static PowerTarget Target(SnmpdOutletAgent agent, string outlets, string? community = null, Dictionary<string, string>? extra = null)
     {
-        var settings = new Dictionary<string, string> { ["outlets"] = outlets, ["timeout_ms"] = "500", ["tries"] = "2" };
+        var settings = new Dictionary<string, string> { ["outlets"] = outlets, ["timeout_ms"] = "1000", ["tries"] = "2" };
         foreach (var (k, v) in extra ?? [])
         {
             settings[k] = v;

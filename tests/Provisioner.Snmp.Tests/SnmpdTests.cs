@@ -16,7 +16,7 @@ public sealed class SnmpdTests
         Host = "127.0.0.1",
         Port = agent.EndPoint.Port,
         Community = community ?? agent.WriteCommunity,
-        Timeout = TimeSpan.FromMilliseconds(500),
+        Timeout = TimeSpan.FromMilliseconds(1000),
         Tries = 2,
     });
 

@@ -288,9 +288,38 @@ internal sealed class ChunkedDeployer(HttpClient http, ImageDeployOptions option
                     $"chunk {chunk} (raw offset {rawOffset}): expected sha256 {entry.Sha256.ToLowerInvariant()}, got {actual}",
                     offset: rawOffset, chunk: chunk);
             }
-            await TargetCalls.WriteAsync(target, rawOffset, raw, ct).ConfigureAwait(false);
+            await WriteSparseAsync(rawOffset, raw, ct).ConfigureAwait(false);
             journal.Record(chunk);
             return new Outcome(buffer, false);
+        }
+
+        /// <summary>Writes a verified chunk, leaving its all-zero 1 MiB runs as holes / zeroed ranges: a chunk that is
+        /// mostly free space costs only the writes of its data.</summary>
+        private async Task WriteSparseAsync(long rawOffset, ReadOnlyMemory<byte> raw, CancellationToken ct)
+        {
+            const int Segment = 1 << 20;
+            int runStart = 0;
+            while (runStart < raw.Length)
+            {
+                bool runIsZero = IsZero(raw.Span, runStart);
+                int pos = runStart;
+                while (pos < raw.Length && IsZero(raw.Span, pos) == runIsZero)
+                {
+                    pos = Math.Min(pos + Segment, raw.Length);
+                }
+                var run = raw[runStart..pos];
+                if (runIsZero)
+                {
+                    await TargetCalls.ZeroAsync(target, rawOffset + runStart, run.Length, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await TargetCalls.WriteAsync(target, rawOffset + runStart, run, ct).ConfigureAwait(false);
+                }
+                runStart = pos;
+            }
+
+            static bool IsZero(ReadOnlySpan<byte> data, int at) => data.Slice(at, Math.Min(Segment, data.Length - at)).IndexOfAnyExcept((byte)0) < 0;
         }
 
         private async Task FetchAsync(ChunkEntry entry, Memory<byte> raw, CancellationToken ct)

@@ -183,7 +183,7 @@ internal sealed class StreamingDeployer
                     }
                     else
                     {
-                        write = Task.Run(() => TargetCalls.WriteAsync(target, block.Offset, data, cts.Token), cts.Token);
+                        write = TargetCalls.WriteAsync(target, block.Offset, data, cts.Token);
                     }
                     hash.AppendData(data.Span);
                     await write.ConfigureAwait(false);

@@ -13,6 +13,7 @@ public sealed class DiskTarget : ITargetDevice
     private readonly ZeroMode _zeroMode;
     private readonly bool _direct;
     private SafeFileHandle? _buffered; // O_DIRECT targets: for writes that are not 4 KiB-aligned (the image's tail)
+    private readonly WriterThread _writer;
 
     private DiskTarget(string path, SafeFileHandle handle, bool isBlock, long? capacity, ZeroMode zeroMode, bool direct)
     {
@@ -22,6 +23,7 @@ public sealed class DiskTarget : ITargetDevice
         Capacity = capacity;
         _zeroMode = zeroMode;
         _direct = direct;
+        _writer = new WriterThread("image-writer");
     }
 
     /// <inheritdoc />
@@ -89,7 +91,8 @@ public sealed class DiskTarget : ITargetDevice
     {
         try
         {
-            await RandomAccess.WriteAsync(HandleFor(offset, data), data, offset, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            await _writer.WriteAsync(HandleFor(offset, data), data, offset).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
@@ -209,6 +212,7 @@ public sealed class DiskTarget : ITargetDevice
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        _writer.Dispose();
         _buffered?.Dispose();
         _handle.Dispose();
         return ValueTask.CompletedTask;
