@@ -106,8 +106,13 @@ public static class BootComposition
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<DhcpServer>>());
             var run = server.RunAsync(ct);
+            // iPXE waits ~16 s for an IPv6 router on a segment without one: answer its solicitations with lifetime 0.
+            var advertisers = settings.Dhcp.RouterAdvertisements
+                ? settings.Dhcp.Interfaces.Select(name => RunRouterAdvertisementsAsync(name, sp.GetRequiredService<ILogger<RouterAdvertisementResponder>>(), ct)).ToArray()
+                : [];
             readiness.MarkReady("dhcp");
             await run.ConfigureAwait(false);
+            await Task.WhenAll(advertisers).ConfigureAwait(false);
         }
         finally
         {
@@ -115,6 +120,20 @@ public static class BootComposition
             {
                 await c.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static async Task RunRouterAdvertisementsAsync(string interfaceName, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            await using var responder = RouterAdvertisementResponder.Open(interfaceName, logger);
+            await responder.RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Without it iPXE only boots slower; never take DHCP down for it.
+            logger.LogWarning("Router advertisements on {Interface} are off: {Error}", interfaceName, e.Message);
         }
     }
 
