@@ -102,13 +102,14 @@ kver=${kernel_pkg#linux-image-}
 [ -f "$debroot/boot/vmlinuz-$kver" ] || die "kernel $kver not found in $kernel_pkg"
 
 # ---- the agent ----
+# Own artifacts path: a developer's concurrent build/test of the same projects must not share obj/ with this publish.
 log "publishing the agent"
 agent_out="$work/agent"
 rm -rf "$agent_out"
 dotnet publish "$repo/src/Provisioner.Agent/Provisioner.Agent.csproj" -c Release -r linux-x64 --self-contained \
     -p:PublishSingleFile=true -p:PublishTrimmed=true -p:InvariantGlobalization=true -p:DebugType=none \
     -p:PublishReadyToRun=true \
-    -p:ContinuousIntegrationBuild=true -o "$agent_out" -nologo -v:q >&2 \
+    -p:ContinuousIntegrationBuild=true --artifacts-path "$work/artifacts" -o "$agent_out" -nologo -v:q >&2 \
     || die "dotnet publish of the agent failed"
 [ -x "$agent_out/provisioner-agent" ] || die "agent binary missing after publish"
 

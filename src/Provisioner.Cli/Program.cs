@@ -1,1 +1,9 @@
-return 0;
+using Provisioner.Cli;
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+return await CliApp.RunAsync(args, CliContext.Console(), cts.Token);

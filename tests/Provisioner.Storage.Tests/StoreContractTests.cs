@@ -437,6 +437,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(TestData.T0.AddMinutes(1), read!.LastUsedAt);
         Assert.Equal(TestData.T0.AddMinutes(2), read.RevokedAt);
         Assert.Single(await Store.Users.ListTokensAsync(u.Id, Ct));
+        Assert.Single(await Store.Users.ListTokensAsync(null, Ct));
         Assert.Empty(await Store.Users.ListTokensAsync(Guid.NewGuid(), Ct));
     }
 

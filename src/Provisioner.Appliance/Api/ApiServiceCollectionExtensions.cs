@@ -30,7 +30,7 @@ public static class ApiServiceCollectionExtensions
 
     /// <summary>
     /// Maps /api/v1/** (authenticated: viewer to read, operator for jobs/power/templates, admin for inventory and users),
-    /// the anonymous one-time setup and login routes, /openapi/v1.json, and /healthz + /readyz when not mapped already.
+    /// the anonymous one-time setup and login routes, and /openapi/v1.json (health checks are the host's).
     /// </summary>
     public static IEndpointRouteBuilder MapProvisionerApi(this IEndpointRouteBuilder app)
     {

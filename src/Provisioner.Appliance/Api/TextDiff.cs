@@ -43,15 +43,16 @@ public static class TextDiff
                 x++;
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
-                result.Add(new DiffLine("+", null, y + 1, b[y]));
-                y++;
+                // Removals before insertions, as diff -u prints them.
+                result.Add(new DiffLine("-", x + 1, null, a[x]));
+                x++;
             }
             else
             {
-                result.Add(new DiffLine("-", x + 1, null, a[x]));
-                x++;
+                result.Add(new DiffLine("+", null, y + 1, b[y]));
+                y++;
             }
         }
 

@@ -124,7 +124,9 @@ internal sealed partial class JobRunner
 
         Job = Job with { State = JobState.Running };
         _engine.Events.Publish(JobEvent(JobEventTypes.Job, null), progress: false);
-        var readyAt = Job.NextRunAt > Job.CreatedAt ? Job.NextRunAt : Job.CreatedAt;
+        // A job's first step is ready when the engine got the job (time queued for a free slot is capacity, not dispatch
+        // latency); each later step is ready when the one before it finished.
+        var readyAt = Time.GetUtcNow();
         for (var i = Math.Max(0, Job.CurrentStep); i < definitions.Count; i++)
         {
             var definition = definitions[i];

@@ -69,7 +69,7 @@ internal sealed class UserStore(StoreDatabase db) : IUserRepository
             .ConfigureAwait(false))?.ToToken();
 
     public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(Guid? userId, CancellationToken cancellationToken) =>
-        (await db.QueryAsync<TokenRow>($"SELECT {TokenColumns} FROM api_tokens WHERE @userId IS NULL OR user_id = @userId ORDER BY created_at", new { userId },
+        (await db.QueryAsync<TokenRow>($"SELECT {TokenColumns} FROM api_tokens {(userId is null ? "" : "WHERE user_id = @userId")} ORDER BY created_at", new { userId },
             cancellationToken).ConfigureAwait(false)).Select(r => r.ToToken()).ToList();
 
     public Task RevokeTokenAsync(Guid tokenId, DateTimeOffset at, CancellationToken cancellationToken) =>

@@ -9,7 +9,8 @@ namespace Provisioner.Storage.Inventory;
 internal sealed class BpodStore(StoreDatabase db) : IBpodRepository
 {
     public async Task<IReadOnlyList<Bpod>> ListAsync(Guid? zoneId, CancellationToken cancellationToken) =>
-        (await db.QueryAsync<string>("SELECT data FROM bpods WHERE @zoneId IS NULL OR zone_id = @zoneId ORDER BY name", new { zoneId }, cancellationToken)
+        (await db.QueryAsync<string>(zoneId is null ? "SELECT data FROM bpods ORDER BY name" : "SELECT data FROM bpods WHERE zone_id = @zoneId ORDER BY name",
+            new { zoneId }, cancellationToken)
             .ConfigureAwait(false)).Select(StoreJson.Deserialize<Bpod>).ToList();
 
     public async Task<Bpod?> GetAsync(Guid id, CancellationToken cancellationToken) =>
