@@ -102,10 +102,10 @@ public sealed class VirtualRack : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             var page = await Api.GetAsync($"api/v1/nodes?search={Uri.EscapeDataString(mac)}");
-            last = page["items"]!.AsArray().FirstOrDefault(n => n!["interfaces"]!.AsArray().Any(i => i!["mac"]!.GetValue<string>() == mac));
+            last = page["items"]!.AsArray().FirstOrDefault(n => n!["mac"]?.GetValue<string>() == mac);
             if (last?["state"]?.GetValue<string>() == state)
             {
-                return last;
+                return await Api.GetAsync($"api/v1/nodes/{last["id"]}");
             }
 
             if (last?["state"]?.GetValue<string>() is { } s && s.StartsWith("failed", StringComparison.Ordinal))

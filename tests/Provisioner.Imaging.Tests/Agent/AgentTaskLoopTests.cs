@@ -11,6 +11,9 @@ using Provisioner.Agent.Tasks;
 
 namespace Provisioner.Imaging.Tests.Agent;
 
+// Inside Provisioner.Imaging.* the Imaging library's ImageFormat would win: these tests speak the wire protocol.
+using ImageFormat = Provisioner.Agent.Protocol.ImageFormat;
+
 /// <summary>The whole agent loop (hello, facts, tasks, results) against the fake appliance on loopback.</summary>
 [Trait("Area", "Agent")]
 public sealed class AgentTaskLoopTests : IAsyncLifetime

@@ -5,6 +5,9 @@ using Provisioner.Agent.Protocol;
 
 namespace Provisioner.Imaging.Tests.Agent;
 
+// Inside Provisioner.Imaging.* the Imaging library's ImageFormat would win: these tests speak the wire protocol.
+using ImageFormat = Provisioner.Agent.Protocol.ImageFormat;
+
 [Trait("Area", "Agent")]
 public sealed class HttpImageWriterTests : IAsyncLifetime
 {
