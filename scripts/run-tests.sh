@@ -13,7 +13,7 @@ rc=0
 projects=()
 for p in tests/*/*.csproj; do
     case "$p" in
-        */Provisioner.TestKit/*|*/Provisioner.EndToEnd/*) ;;
+        */Provisioner.TestKit/*|*/Provisioner.EndToEnd/*|*/Provisioner.Jobs.TestWorker/*) ;;
         *) projects+=("$p") ;;
     esac
 done

@@ -43,6 +43,7 @@ public sealed class DependencyRulesTests
         ["Provisioner.Templates"] = ["Handlebars", "YamlDotNet", "Microsoft.Extensions.Logging.Abstractions"],
         ["Provisioner.Storage"] = ["Dapper", "Microsoft.Data.Sqlite", "Npgsql", "SQLitePCLRaw.core", "SQLitePCLRaw.batteries_v2", "Microsoft.Extensions.Logging.Abstractions"],
         ["provisioner"] = ["System.CommandLine"],
+        ["provisioner-agent"] = ["Microsoft.Extensions.Logging.Abstractions"],
     };
 
     public static TheoryData<string> OurAssemblies() => new(Allowed.Keys);

@@ -23,7 +23,7 @@ public static class ApplianceProgram
         WebApplication app;
         try
         {
-            app = Build(admin ? args.SkipWhile(a => a != "--config").ToArray() : args);
+            app = Build(admin ? SettingsArguments(args) : args);
         }
         catch (SettingsException e)
         {
@@ -40,12 +40,36 @@ public static class ApplianceProgram
 
             if (admin)
             {
-                return await AdminCommand.RunAsync(args.TakeWhile(a => a != "--config").ToArray(), app.Services).ConfigureAwait(false);
+                var settingsArgs = SettingsArguments(args).ToHashSet(StringComparer.Ordinal);
+                return await AdminCommand.RunAsync(args.Where(a => !settingsArgs.Contains(a)).ToArray(), app.Services).ConfigureAwait(false);
             }
 
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The settings among "admin ..." arguments: "--config FILE" and "--Section:Key=value" (settings are PascalCase;
+    /// the admin command's own flags are lower case), so "admin create ops --DataDirectory=var" opens the right store.
+    /// </summary>
+    private static string[] SettingsArguments(string[] args)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                result.Add(args[i]);
+                result.Add(args[++i]);
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Length > 2 && char.IsUpper(args[i][2]) && args[i].Contains('=', StringComparison.Ordinal))
+            {
+                result.Add(args[i]);
+            }
+        }
+
+        return result.ToArray();
     }
 
     /// <summary>Applies schema migrations and seeds the default templates; a database from a newer version stops start-up.</summary>
