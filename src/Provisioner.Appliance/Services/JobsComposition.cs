@@ -37,6 +37,7 @@ public static class JobsComposition
         services.AddSingleton(sp => new TemplateEngine(null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TemplateEngine>>()));
         services.AddSingleton(sp => new TemplateService(sp.GetRequiredService<ITemplateRepository>(), sp.GetRequiredService<TemplateEngine>()));
         services.AddSingleton(sp => sp.GetRequiredService<TemplateService>().Renderer);
+        services.AddSingleton<Api.ITemplatePreviewer, Templates.EngineTemplatePreviewer>();
 
         // Workflows.
         services.AddSingleton<NodePower>();

@@ -1,0 +1,41 @@
+using Provisioner.Appliance.Api;
+using Provisioner.Appliance.Boot;
+using Provisioner.Core.Persistence;
+using Provisioner.Templates.Authoring;
+using Provisioner.Templates.Context;
+using Provisioner.Templates.Engine;
+using Provisioner.Templates.Validation;
+
+namespace Provisioner.Appliance.Templates;
+
+/// <summary>
+/// The template editor's validate and preview, over the template engine: validation checks syntax, unknown variables and
+/// helpers and the rendered output by kind; preview renders unsaved text for a real node with secrets redacted.
+/// </summary>
+public sealed class EngineTemplatePreviewer(TemplateService templates, NodeTemplates nodeTemplates, INodeRepository nodes) : ITemplatePreviewer
+{
+    public async Task<TemplateCheck> ValidateAsync(string name, string kind, string content, CancellationToken cancellationToken)
+    {
+        var report = await templates.ValidateContentAsync(name, kind, content, cancellationToken).ConfigureAwait(false);
+        return new TemplateCheck(report.IsValid, report.Diagnostics.Select(ToIssue).ToArray());
+    }
+
+    public async Task<TemplatePreview> PreviewAsync(string name, string kind, string content, Guid nodeId, CancellationToken cancellationToken)
+    {
+        var node = await nodes.GetAsync(nodeId, cancellationToken).ConfigureAwait(false)
+                   ?? throw new ApiNotFoundException($"No node with id {nodeId} to preview for.");
+        var (context, _) = await nodeTemplates.ContextAsync(node, "preview", BootFirmware.Bios, cancellationToken, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+        try
+        {
+            var result = await templates.PreviewContentAsync(name, content, context, cancellationToken).ConfigureAwait(false);
+            return new TemplatePreview(result.Output, []);
+        }
+        catch (Exception e) when (e is TemplateRenderException or TemplateLimitException)
+        {
+            return new TemplatePreview(string.Empty, [new TemplateIssue("error", e.Message)]);
+        }
+    }
+
+    private static TemplateIssue ToIssue(TemplateDiagnostic d) =>
+        new(d.Severity.ToString().ToLowerInvariant(), d.InOutput ? $"{d.Message} (rendered output for {d.Sample})" : d.Message, d.Line, d.Column);
+}
