@@ -8,7 +8,7 @@ namespace Provisioner.Core.Power;
 /// <param name="Error">The failure when the query failed.</param>
 public sealed record PowerStateChange(PowerTarget Target, PowerState Previous, PowerState Current, DateTimeOffset At, PowerException? Error = null);
 
-/// <summary>Receives power state changes from the monitor (the lead stores them in node history).</summary>
+/// <summary>Receives power state changes from the monitor (the appliance stores them in node history).</summary>
 public interface IPowerStateObserver
 {
     /// <summary>Called when a node's state differs from the last poll, or when its query starts or stops failing.</summary>
