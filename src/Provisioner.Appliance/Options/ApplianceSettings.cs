@@ -63,6 +63,14 @@ public sealed class ApplianceSettings
     public LogSettings Log { get; set; } = new();
 
     public JobSettings Jobs { get; set; } = new();
+
+    public PowerSettings Power { get; set; } = new();
+}
+
+public sealed class PowerSettings
+{
+    /// <summary>How often the power monitor refreshes every node's power state; 0 turns it off.</summary>
+    public int MonitorIntervalSeconds { get; set; } = 60;
 }
 
 public sealed class StorageSettings

@@ -114,6 +114,11 @@ public static class SettingsLoader
             Bad("Jobs:MaxConcurrent", $"{s.Jobs.MaxConcurrent.ToString(CultureInfo.InvariantCulture)} is out of range (1-10000)");
         }
 
+        if (s.Power.MonitorIntervalSeconds is < 0 or > 86_400)
+        {
+            Bad("Power:MonitorIntervalSeconds", $"{s.Power.MonitorIntervalSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (0 turns the monitor off; at most 86400)");
+        }
+
         return problems;
     }
 

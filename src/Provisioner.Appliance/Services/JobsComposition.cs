@@ -10,6 +10,7 @@ using Provisioner.Power;
 using Provisioner.Power.Fake;
 using Provisioner.Power.Ipmi;
 using Provisioner.Power.Manual;
+using Provisioner.Power.Monitor;
 using Provisioner.Power.Redfish;
 using Provisioner.Power.SnmpPdu;
 using Provisioner.Templates.Authoring;
@@ -32,6 +33,15 @@ public static class JobsComposition
         services.AddSingleton(sp => new PowerDriverRegistry(sp.GetServices<IPowerDriver>()));
         services.AddSingleton(sp => new PowerActionRunner(sp.GetRequiredService<PowerDriverRegistry>(), null, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PowerActionRunner>>()));
+
+        // The power monitor keeps every node's power state fresh (bounded parallelism, back-off per BMC).
+        services.AddSingleton<IPowerTargetSource, NodePowerTargets>();
+        services.AddSingleton<IPowerStateObserver, NodePowerHistory>();
+        if (settings.Power.MonitorIntervalSeconds > 0)
+        {
+            services.AddLoop("power monitor", (sp, ct) => ActivatorUtilities.CreateInstance<PowerMonitor>(sp,
+                new PowerMonitorOptions { Interval = TimeSpan.FromSeconds(settings.Power.MonitorIntervalSeconds) }).RunAsync(ct));
+        }
 
         // Templates.
         services.AddSingleton(sp => new TemplateEngine(null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TemplateEngine>>()));
