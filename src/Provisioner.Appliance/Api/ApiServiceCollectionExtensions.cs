@@ -45,6 +45,7 @@ public static class ApiServiceCollectionExtensions
         TemplateEndpoints.Map(api);
         AccountEndpoints.Map(api);
         ObservabilityEndpoints.Map(api);
+        ProfileEndpoints.Map(api);
 
         app.MapGet("/openapi/v1.json", (OpenApiDocumentBuilder builder) => Results.Text(builder.Build().ToJsonString(), "application/json"))
             .AllowAnonymous().ExcludeFromDescription();

@@ -92,6 +92,15 @@ public static class ApplianceProgram
         if (Directory.Exists(settings.Paths.Templates))
         {
             await TemplateSeeder.SeedAsync(app.Services.GetRequiredService<ITemplateRepository>(), settings.Paths.Templates).ConfigureAwait(false);
+            try
+            {
+                await ProfileSeeder.SeedAsync(app.Services.GetRequiredService<IProfileRepository>(), settings.Paths.Templates).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                await Console.Error.WriteLineAsync($"provisioner-appliance: default profiles: {e.Message}").ConfigureAwait(false);
+                return false;
+            }
         }
 
         readiness.MarkReady("store");

@@ -59,7 +59,11 @@ public sealed record DiagnosticDto(string Name, string Status, string Summary, s
 
 public sealed record DiagnosticsReport(DateTimeOffset ServerTime, string Version, DiagnosticDto[] Checks);
 
-public sealed record ProfileDto(Guid Id, string Name, string? Description, string InstallMethod, IReadOnlyDictionary<string, string> Templates)
+public sealed record ProfileDto(Guid Id, string Name, string? Description, string InstallMethod, IReadOnlyDictionary<string, string> Templates,
+    IReadOnlyDictionary<string, string> Variables)
 {
-    public static ProfileDto From(TemplateProfile p) => new(p.Id, p.Name, p.Description, ApiNames.Of(p.InstallMethod), p.Templates);
+    public static ProfileDto From(TemplateProfile p) => new(p.Id, p.Name, p.Description, ApiNames.Of(p.InstallMethod), p.Templates, p.Variables);
 }
+
+/// <summary>PUT /api/v1/profiles/{name}: templates by purpose ("user-data": "cloud-init/user-data") and variables.</summary>
+public sealed record ProfileRequest(string? Description, string? InstallMethod, Dictionary<string, string>? Templates, Dictionary<string, string>? Variables);

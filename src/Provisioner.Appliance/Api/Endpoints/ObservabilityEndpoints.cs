@@ -5,14 +5,13 @@ using Provisioner.Core.Persistence;
 
 namespace Provisioner.Appliance.Api.Endpoints;
 
-/// <summary>/api/v1/audit, /api/v1/boot-events, /api/v1/profiles, /api/v1/diagnostics.</summary>
+/// <summary>/api/v1/audit, /api/v1/boot-events, /api/v1/diagnostics.</summary>
 public static class ObservabilityEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/audit", Audit).WithTags("Audit").WithName("ListAudit");
         api.MapGet("/boot-events", BootEvents).WithTags("Events").WithName("ListRecentBootEvents");
-        api.MapGet("/profiles", Profiles).WithTags("Templates").WithName("ListProfiles");
         api.MapGet("/diagnostics", Diagnostics).WithTags("Diagnostics").WithName("Diagnostics");
     }
 
@@ -22,9 +21,6 @@ public static class ObservabilityEndpoints
 
     private static async Task<Ok<BootEventDto[]>> BootEvents(IBootEventRepository events, int? limit, CancellationToken ct) =>
         TypedResults.Ok((await events.ListRecentAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)).Select(NodeEndpoints.ToDto).ToArray());
-
-    private static async Task<Ok<ProfileDto[]>> Profiles(IProfileRepository profiles, CancellationToken ct) =>
-        TypedResults.Ok((await profiles.ListAsync(ct)).Select(ProfileDto.From).ToArray());
 
     /// <summary>Runs every registered check (each bounded to 10 s) and reports them in order.</summary>
     private static async Task<Ok<DiagnosticsReport>> Diagnostics(IEnumerable<IDiagnosticCheck> checks, TimeProvider time, CancellationToken ct)
