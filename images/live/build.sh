@@ -155,6 +155,12 @@ for prog in "${programs[@]}"; do
 done
 for l in "${mtools_links[@]}"; do rm -f "$stage/usr/bin/$l"; ln -s ../sbin/mtools "$stage/usr/bin/$l"; done
 ln -sf ../sbin/mkfs.fat "$stage/usr/bin/mkfs.vfat"
+# mkfs.fat and mtools convert FAT short names through iconv (code page 850): without glibc's converter, mcopy fails.
+gconv=usr/lib/$multiarch/gconv
+mkdir -p "$stage/$gconv/gconv-modules.d"
+cp "$debroot/$gconv/IBM850.so" "$debroot/$gconv/IBM437.so" "$stage/$gconv/"
+cp "$debroot/$gconv/gconv-modules" "$stage/$gconv/"
+cp "$debroot/$gconv/gconv-modules.d/"*.conf "$stage/$gconv/gconv-modules.d/"
 copy_lib ld-linux-x86-64.so.2
 ln -s ../lib/$multiarch/ld-linux-x86-64.so.2 "$stage/usr/lib64/ld-linux-x86-64.so.2"
 for so in "${agent_libs[@]}"; do copy_lib "$so"; done

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Provisioner.TestKit;
 using Provisioner.TestKit.Appliance;
@@ -94,7 +95,59 @@ public sealed class VirtualRack : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls the API until the node with <paramref name="mac"/> is in <paramref name="state"/>; fails with its timeline and console.</summary>
+    /// <summary>Registers <paramref name="machine"/> as a node of this BPOD with its BMC (driver ipmi), as ops do before commissioning.</summary>
+    public async Task<JsonNode> RegisterAsync(VirtualMachine machine, int slot)
+    {
+        var bmc = machine.Bmc ?? throw new InvalidOperationException($"{machine.Spec.Name} has no BMC; add it with AddMachineWithBmcAsync.");
+        return await Api.PostAsync("api/v1/nodes", new
+        {
+            hostname = string.Create(CultureInfo.InvariantCulture, $"z1-r1-{slot:00}"),
+            bpodId = BpodId,
+            slot,
+            interfaces = new[] { new { mac = machine.Spec.Mac, isPxe = true } },
+            bmc = new
+            {
+                driver = "ipmi",
+                address = bmc.EndPoint.Address.ToString(),
+                port = bmc.EndPoint.Port,
+                username = VirtualRackNetwork.BmcUser.Name,
+                secret = VirtualRackNetwork.BmcUser.Password,
+            },
+        });
+    }
+
+    /// <summary>
+    /// Registers the test OS disk (images/test-os/out/disk.img.zst) as <paramref name="name"/>: the file is placed in the
+    /// appliance's images directory and registered with its raw size and sha256, as ops do for an image they copied there.
+    /// </summary>
+    public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os")
+    {
+        var dir = RepoPaths.Of("images", "test-os", "out");
+        var digests = File.ReadAllLines(Path.Combine(dir, "manifest.sha256"))
+            .Select(l => l.Split("  ", 2))
+            .ToDictionary(p => p[1].Trim(), p => p[0], StringComparer.Ordinal);
+        var images = Path.Combine(Appliance.DataDirectory, "images");
+        Directory.CreateDirectory(images);
+        File.Copy(Path.Combine(dir, "disk.img.zst"), Path.Combine(images, name + ".raw.zst"), overwrite: true);
+        return await Api.PostAsync("api/v1/images", new
+        {
+            name,
+            format = "raw-zstd",
+            sizeBytes = new FileInfo(Path.Combine(dir, "disk.img")).Length,
+            sha256 = digests["disk.img"],
+            location = name + ".raw.zst",
+            description = "the project's test OS (UEFI)",
+        });
+    }
+
+    /// <summary>Asks for a lifecycle action (commission, deploy, release...) and returns the job it started.</summary>
+    public async Task<JsonNode> ActAsync(JsonNode node, string action, object? body = null) =>
+        await Api.PostAsync($"api/v1/nodes/{node["id"]}/actions/{action}", body ?? new { });
+
+    /// <summary>
+    /// Polls the API until the node with <paramref name="mac"/> is in <paramref name="state"/> with no active job; fails with its jobs,
+    /// timeline and console.
+    /// </summary>
     public async Task<JsonNode> WaitForNodeStateAsync(string mac, string state, TimeSpan timeout, VirtualMachine machine)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -103,7 +156,9 @@ public sealed class VirtualRack : IAsyncDisposable
         {
             var page = await Api.GetAsync($"api/v1/nodes?search={Uri.EscapeDataString(mac)}");
             last = page["items"]!.AsArray().FirstOrDefault(n => n!["mac"]?.GetValue<string>() == mac);
-            if (last?["state"]?.GetValue<string>() == state)
+            // Settled: in the state, and the job that brought it there has finished too.
+            if (last?["state"]?.GetValue<string>() == state
+                && (await Api.GetAsync($"api/v1/jobs?nodeId={last["id"]}&active=true"))["items"]!.AsArray().Count == 0)
             {
                 return await Api.GetAsync($"api/v1/nodes/{last["id"]}");
             }
@@ -117,8 +172,38 @@ public sealed class VirtualRack : IAsyncDisposable
         }
 
         var timeline = last is null ? "(node not enlisted)" : ApplianceApiClient.Show(await Api.GetAsync($"api/v1/nodes/{last["id"]}/timeline"));
+        var jobs = last is null ? string.Empty : await JobsSummaryAsync(last["id"]!.GetValue<string>());
+        var bmc = machine.Bmc is { } b ? $"\nBMC events:\n{b.EventsLog}" : string.Empty;
         throw new TimeoutException($"Node {mac} did not reach {state} within {timeout.TotalSeconds:0} s (last: {last?["state"]}).\n" +
-                                   $"Boot timeline:\n{timeline}\nConsole tail:\n{machine.Console.Tail(60)}\nAppliance log tail:\n{Tail(Appliance.Process.Stdout, 40)}");
+                                   $"Jobs:\n{jobs}\nBoot timeline:\n{timeline}{bmc}\nConsole tail:\n{machine.Console.Tail(60)}\n" +
+                                   $"Appliance log tail:\n{Tail(Appliance.Process.Stdout, 40)}");
+    }
+
+    /// <summary>The node's jobs with their steps and the last log lines of the newest, for failure messages.</summary>
+    public async Task<string> JobsSummaryAsync(string nodeId)
+    {
+        var page = await Api.GetAsync($"api/v1/jobs?nodeId={nodeId}&limit=10");
+        var sb = new System.Text.StringBuilder();
+        var all = page["items"]!.AsArray();
+        var newest = all.MaxBy(j => j!["createdAt"]!.GetValue<DateTimeOffset>());
+        foreach (var job in all)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {job!["kind"]} {job["state"]} {job["error"]}\n");
+            foreach (var step in job["steps"]!.AsArray())
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"    {step!["name"]}: {step["state"]} attempt {step["attempt"]} {step["message"]} {step["error"]}\n");
+            }
+        }
+
+        if (newest is not null)
+        {
+            foreach (var line in (await Api.GetAsync($"api/v1/jobs/{newest["id"]}/log?limit=5000")).AsArray().TakeLast(25))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  | {line!["level"]} {line["text"]}\n");
+            }
+        }
+
+        return sb.ToString();
     }
 
     private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));

@@ -56,8 +56,9 @@ public sealed class NoCloudSeedWriter(IProcessRunner processes)
             : string.Create(CultureInfo.InvariantCulture, $"start={startSector}, size={size}, type={MbrType}\n");
         await RunAsync("sfdisk", ["--append", "--no-reread", "--no-tell-kernel", "--wipe", "never", disk], line, ct).ConfigureAwait(false);
 
-        // BLOCKS for mkfs.fat are 1 KiB units.
-        await RunAsync("mkfs.fat", ["-I", "-n", Label, "--offset", startSector.ToString(CultureInfo.InvariantCulture), "-i", VolumeId(seed), disk,
+        // BLOCKS for mkfs.fat are 1 KiB units. -F 12, as small seed images use: left to itself, mkfs.fat picks the FAT type
+        // from the size of the whole disk (FAT32 above 512 MiB), which cannot hold a partition this small.
+        await RunAsync("mkfs.fat", ["-I", "-F", "12", "-n", Label, "--offset", startSector.ToString(CultureInfo.InvariantCulture), "-i", VolumeId(seed), disk,
             (PartitionBytes / 1024).ToString(CultureInfo.InvariantCulture)], null, ct).ConfigureAwait(false);
 
         var dir = Directory.CreateTempSubdirectory("cidata-");

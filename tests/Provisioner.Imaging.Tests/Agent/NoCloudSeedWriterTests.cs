@@ -77,6 +77,29 @@ public sealed class NoCloudSeedWriterTests : IDisposable
     [Fact]
     [Trait("Peer", "sfdisk")]
     [Trait("Peer", "mtools")]
+    [Trait("Peer", "blkid")]
+    public async Task WriteAsync_GptImageOnOneGibDisk_SeedIsReadableFat()
+    {
+        Peers.Require("mcopy", "mtools");
+        Peers.Require("mkfs.fat", "dosfstools");
+        // mkfs.fat would pick FAT32 from the size of the whole device, too big a FAT type for the small seed.
+        await MakeDiskAsync(32 << 20, "gpt", "start=2048, size=40960, type=L, name=root\\n");
+        await using (var f = File.Open(_disk, FileMode.Open))
+        {
+            f.SetLength(1L << 30); // sparse
+        }
+
+        var start = await new NoCloudSeedWriter(new ProcessRunner(new LogTail())).WriteAsync(_disk, Seed, default);
+
+        var probe = await RunAsync("blkid", "-p", "-O", start.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "export", _disk);
+        Assert.Contains("LABEL=CIDATA", probe, StringComparison.Ordinal);
+        Assert.Contains("TYPE=vfat", probe, StringComparison.Ordinal);
+        Assert.Equal(Seed.UserData, await RunAsync("mtype", "-i", $"{_disk}@@{start}", "::user-data"));
+    }
+
+    [Fact]
+    [Trait("Peer", "sfdisk")]
+    [Trait("Peer", "mtools")]
     public async Task WriteAsync_MbrImage_AddsFatPartition()
     {
         await MakeDiskAsync(48 << 20, "dos", "start=2048, size=40960, type=83\\n");

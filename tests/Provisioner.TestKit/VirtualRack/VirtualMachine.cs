@@ -37,7 +37,7 @@ public sealed record MachineSpec
 /// One emulated machine: a tap on the rack's bridge, a blank sparse disk, a serial console file, and two scripts,
 /// vm-start.sh and vm-stop.sh, that start it detached (pid file) and stop it by that PID. The same scripts are what a
 /// BMC simulator's chassis-control program calls, so an IPMI power-on really starts the machine.
-/// The next boot device is read from the file <c>bootdev</c> ("pxe" or "disk") at each start.
+/// The next boot device is read from the file <c>bootdev</c> ("pxe", "disk" or "auto") at each start.
 /// </summary>
 public sealed class VirtualMachine
 {
@@ -59,6 +59,9 @@ public sealed class VirtualMachine
     public string Netns { get; }
 
     public SerialConsole Console { get; }
+
+    /// <summary>The machine's own BMC (an ipmi_sim whose power and boot device act on this machine), or null.</summary>
+    public Ipmi.IpmiSimulator? Bmc { get; internal set; }
 
     public string DiskPath => Path.Combine(Directory, "disk.raw");
 
@@ -103,7 +106,12 @@ public sealed class VirtualMachine
         sb.Append("# Starts this machine detached (the BMC simulator must not wait for it); pid in qemu.pid.\n");
         sb.Append(CultureInfo.InvariantCulture, $"cd '{Directory}'\n");
         sb.Append("if [ -f qemu.pid ] && kill -0 \"$(cat qemu.pid)\" 2>/dev/null; then exit 0; fi\n");
-        sb.Append("if [ \"$(cat bootdev 2>/dev/null)\" = disk ]; then NETBOOT=''; DISKBOOT=',bootindex=1'; else NETBOOT=',bootindex=1'; DISKBOOT=',bootindex=2'; fi\n");
+        // pxe: network first (then disk); disk: the disk only (IPMI "force disk"); auto: disk, then network (a blank disk falls through to PXE).
+        sb.Append("case \"$(cat bootdev 2>/dev/null)\" in\n");
+        sb.Append("  disk) NETBOOT=''; DISKBOOT=',bootindex=1' ;;\n");
+        sb.Append("  auto) NETBOOT=',bootindex=2'; DISKBOOT=',bootindex=1' ;;\n");
+        sb.Append("  *) NETBOOT=',bootindex=1'; DISKBOOT=',bootindex=2' ;;\n");
+        sb.Append("esac\n");
         var firmware = Spec.Firmware == Firmware.Uefi
             ? $"-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd -drive if=pflash,format=raw,file='{Path.Combine(Directory, "OVMF_VARS.fd")}' "
             : string.Empty;
@@ -112,7 +120,7 @@ public sealed class VirtualMachine
             : string.Empty;
         var qemu = string.Create(CultureInfo.InvariantCulture,
             $"setsid -f qemu-system-x86_64 -name '{Spec.Name}' -accel tcg -machine q35,graphics=off -cpu max -m {Spec.MemoryMb} " +
-            $"-nodefaults -display none -boot strict=on -serial file:serial.log -pidfile qemu.pid ") +
+            $"-nodefaults -display none -boot strict=on -chardev file,id=ser0,path=serial.log,append=on -serial chardev:ser0 -pidfile qemu.pid ") +
             firmware + bmc +
             $"-drive file=disk.raw,if=none,id=disk0,format=raw,cache=unsafe -device virtio-blk-pci,drive=disk0$DISKBOOT " +
             $"-netdev tap,id=net0,ifname={Tap},script=no,downscript=no -device {Spec.NicModel},netdev=net0,mac={Spec.Mac}$NETBOOT " +
@@ -151,7 +159,7 @@ public sealed class VirtualMachine
         await PeerProcess.RunAsync("/bin/sh", [StopScript], TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>Sets the device the next start boots from ("pxe" or "disk").</summary>
+    /// <summary>Sets the device the next start boots from ("pxe", "disk" or "auto").</summary>
     public void SetBootDevice(string device) => File.WriteAllText(BootDevicePath, device + "\n");
 
     private static void WriteScript(string path, string content)

@@ -52,6 +52,47 @@ public sealed class VirtualRackNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>The management network's prefix: BMCs are 10.78.0.(10+n), on the namespace's loopback.</summary>
+    public const string ManagementPrefix = "10.78.0.";
+
+    /// <summary>User and password of every machine's BMC.</summary>
+    public static readonly Ipmi.IpmiSimUser BmcUser = new("admin", "rackpass");
+
+    /// <summary>
+    /// Adds a machine (see <see cref="AddMachineAsync(Func{string, MachineSpec}?)"/>) behind its own BMC: an ipmi_sim on
+    /// 10.78.0.(10+n):623 whose power on/off/cycle/reset start and stop this machine, and whose boot device ("pxe", or
+    /// "default" = force disk) picks what the machine boots at its next power-on. Its power state is the machine's own
+    /// (a machine that powers itself off reads as off).
+    /// </summary>
+    public async Task<VirtualMachine> AddMachineWithBmcAsync(Func<string, MachineSpec>? describe = null)
+    {
+        var vm = await AddMachineAsync(describe);
+        var address = ManagementPrefix + (10 + _machines.Count).ToString(CultureInfo.InvariantCulture);
+        // On the namespace's loopback: a management network only the appliance in this namespace reaches.
+        await Namespace.ExecAsync("ip", "addr", "add", address + "/32", "dev", "lo");
+        string Locked(string command) => $"flock '{Path.Combine(vm.Directory, "power.lock")}' /bin/sh -c '{command}'";
+        // The BMC's boot device becomes the machine's boot order at power-on (none: the firmware's order, disk then network).
+        var chooseBoot = $"case $(cat \"$IPMI_SIM_DIR/boot\") in pxe) echo pxe;; default) echo disk;; *) echo auto;; esac > '{vm.BootDevicePath}'";
+        var on = $"{chooseBoot}; {Locked($"/bin/sh {vm.StartScript}")}";
+        var off = Locked($"/bin/sh {vm.StopScript}");
+        vm.Bmc = await Ipmi.IpmiSimulator.StartAsync(new Ipmi.IpmiSimulatorOptions
+        {
+            Namespace = Namespace,
+            Address = address,
+            Port = 623,
+            Name = vm.Spec.Name + "-bmc",
+            Users = [BmcUser],
+            Hooks = new Dictionary<string, string>
+            {
+                ["IPMI_SIM_ON_POWER_ON"] = on,
+                ["IPMI_SIM_ON_POWER_OFF"] = off,
+                ["IPMI_SIM_ON_RESET"] = $"{chooseBoot}; {Locked($"/bin/sh {vm.StopScript}; /bin/sh {vm.StartScript}")}",
+                ["IPMI_SIM_POWER_PROBE"] = $"[ -s '{vm.PidPath}' ] && kill -0 $(cat '{vm.PidPath}')",
+            },
+        });
+        return vm;
+    }
+
     /// <summary>Adds a machine with a tap on the bridge; it is not started.</summary>
     public async Task<VirtualMachine> AddMachineAsync(Func<string, MachineSpec>? describe = null)
     {
@@ -75,6 +116,11 @@ public sealed class VirtualRackNetwork : IAsyncDisposable
     {
         foreach (var m in _machines)
         {
+            if (m.Bmc is not null)
+            {
+                await m.Bmc.DisposeAsync(); // first, so nothing powers the machine on again
+            }
+
             try
             {
                 await m.StopAsync();
