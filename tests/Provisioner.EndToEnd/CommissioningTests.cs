@@ -14,7 +14,7 @@ public sealed class CommissioningTests
     [Fact]
     public async Task PowerOn_UnknownBiosMachine_EnlistedAndReadyInItsBpodThenPoweredOff()
     {
-        await using var rack = await VirtualRack.StartAsync();
+        await using var rack = await VirtualBpod.StartAsync();
         var machine = await rack.Network.AddMachineAsync();
         await machine.StartAsync();
 

@@ -16,7 +16,7 @@ public sealed class DeployTests
     [Fact]
     public async Task UefiMachineWithBmc_CommissionDeployRelease_NoHandSteps()
     {
-        await using var rack = await VirtualRack.StartAsync();
+        await using var rack = await VirtualBpod.StartAsync();
         var machine = await rack.Network.AddMachineWithBmcAsync(mac => new MachineSpec { Name = "m1", Mac = mac, Firmware = Firmware.Uefi });
         var bmc = machine.Bmc!;
         var node = await rack.RegisterAsync(machine, slot: 1);
@@ -53,7 +53,7 @@ public sealed class DeployTests
         Assert.True(IsZero(machine.DiskPath, offset: 512, length: 512), "the GPT header survived the wipe");
     }
 
-    private static async Task<JsonNode> NewestJobAsync(VirtualRack rack, JsonNode node, string kind)
+    private static async Task<JsonNode> NewestJobAsync(VirtualBpod rack, JsonNode node, string kind)
     {
         var jobs = (await rack.Api.GetAsync($"api/v1/jobs?nodeId={node["id"]}&kind={kind}&limit=50"))["items"]!.AsArray();
         return jobs.MaxBy(j => j!["createdAt"]!.GetValue<DateTimeOffset>())!;

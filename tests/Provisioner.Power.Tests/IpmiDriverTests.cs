@@ -195,6 +195,34 @@ public sealed class IpmiDriverFakeBmcTests
     }
 
     [Fact]
+    public async Task Cycle_MachineOn_SwitchesOffThenOn()
+    {
+        var chassis = new FakeChassis(powerOn: true);
+        await using var bmc = new FakeBmc(chassis);
+        await using var driver = new IpmiPowerDriver();
+
+        await driver.ApplyAsync(Target(bmc, "3"), PowerAction.Cycle, CancellationToken.None);
+
+        Assert.Equal([(byte)0, (byte)1], chassis.ControlLog);
+        Assert.True(chassis.PowerOn);
+    }
+
+    [Fact]
+    public async Task Cycle_NeverReadsOff_NotConfirmedNamingTheSetting()
+    {
+        var chassis = new FakeChassis(powerOn: true) { IgnoreControl = true };
+        await using var bmc = new FakeBmc(chassis);
+        await using var driver = new IpmiPowerDriver();
+        var target = Target(bmc, "3") with { Settings = new Dictionary<string, string> { ["cipher_suite"] = "3", ["cycle_off_timeout_s"] = "1" } };
+
+        var e = await Assert.ThrowsAsync<PowerException>(async () => await driver.ApplyAsync(target, PowerAction.Cycle, CancellationToken.None));
+
+        Assert.Equal(PowerErrorKind.NotConfirmed, e.Kind);
+        Assert.Contains("cycle_off_timeout_s", e.Message, StringComparison.Ordinal);
+        Assert.Equal([(byte)0], chassis.ControlLog);
+    }
+
+    [Fact]
     public async Task Identify_Indefinitely_ForcesLed()
     {
         var chassis = new FakeChassis();

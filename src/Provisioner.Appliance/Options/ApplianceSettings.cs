@@ -139,4 +139,7 @@ public sealed class JobSettings
 
     /// <summary>Jobs running at once on this appliance.</summary>
     public int MaxConcurrent { get; set; } = 16;
+
+    /// <summary>How long a job waits, after powering a node on, for its live agent (firmware, PXE, live boot).</summary>
+    public int WaitAgentMinutes { get; set; } = 15;
 }

@@ -18,7 +18,7 @@ public sealed class CommissionWorkflow(ProvisioningSteps steps, NodeStateChanger
     [
         steps.SetBoot(BootDevice.Pxe),
         steps.PowerStep("power-cycle", PowerAction.Cycle),
-        steps.WaitAgent(TimeSpan.FromMinutes(15)),
+        steps.WaitAgent(),
         JobStepDefinition.Create("wait-facts", async (ctx, ct) =>
         {
             while (true)

@@ -36,7 +36,7 @@ public sealed class DeployWorkflow(
         JobStepDefinition.Create("prepare", PrepareAsync, timeout: TimeSpan.FromMinutes(1)),
         steps.SetBoot(BootDevice.Pxe),
         steps.PowerStep("power-cycle", PowerAction.Cycle),
-        steps.WaitAgent(TimeSpan.FromMinutes(15)),
+        steps.WaitAgent(),
         JobStepDefinition.Create("stream-image", StreamImageAsync, timeout: TimeSpan.FromHours(2)),
         steps.SetBoot(BootDevice.Disk, persistent: true),
         steps.PowerStep("reboot", PowerAction.Cycle),

@@ -27,7 +27,7 @@ public sealed class ReleaseWorkflow(ProvisioningSteps steps, NodeStateChanger ch
             ClearImage(),
             steps.SetBoot(BootDevice.Pxe),
             steps.PowerStep("power-cycle", PowerAction.Cycle),
-            steps.WaitAgent(TimeSpan.FromMinutes(15)),
+            steps.WaitAgent(),
             JobStepDefinition.Create("wipe", async (ctx, ct) =>
             {
                 var node = await steps.NodePower.NodeAsync(ctx, ct).ConfigureAwait(false);

@@ -13,6 +13,6 @@ public sealed class RescueWorkflow(ProvisioningSteps steps) : IJobWorkflow
     [
         steps.SetBoot(BootDevice.Pxe),
         steps.PowerStep("power-cycle", PowerAction.Cycle),
-        steps.WaitAgent(TimeSpan.FromMinutes(15)),
+        steps.WaitAgent(),
     ];
 }

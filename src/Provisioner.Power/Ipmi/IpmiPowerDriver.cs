@@ -44,6 +44,7 @@ public sealed class IpmiPowerDriver : IPowerDriver, IAsyncDisposable
         new("timeout_ms", "Wait for one reply before retransmitting.", DefaultValue: "1000"),
         new("tries", "Transmissions per request.", DefaultValue: "3"),
         new("boot_mode", "Firmware mode when a boot request does not say: uefi or legacy.", DefaultValue: "uefi"),
+        new("cycle_off_timeout_s", "Power cycle: how long to wait for the node to show off before switching it on.", DefaultValue: "60"),
     ];
 
     /// <inheritdoc/>
@@ -68,15 +69,41 @@ public sealed class IpmiPowerDriver : IPowerDriver, IAsyncDisposable
                 PowerAction.Reset => ChassisControl.HardReset,
                 _ => throw new ArgumentOutOfRangeException(nameof(action)),
             };
-            if (action is PowerAction.Cycle or PowerAction.Reset && !(await c.GetChassisStatusAsync(cancellationToken).ConfigureAwait(false)).PowerOn)
+            var isOn = action is not (PowerAction.Cycle or PowerAction.Reset) || (await c.GetChassisStatusAsync(cancellationToken).ConfigureAwait(false)).PowerOn;
+            if (!isOn)
             {
                 // IPMI v2.0 §28.3: cycle and reset do nothing to a machine that is off; the caller wants it running.
+                control = ChassisControl.PowerUp;
+            }
+            else if (action == PowerAction.Cycle)
+            {
+                // A cycle cannot be confirmed by reading "on" afterwards (it was on before), and BMCs differ in how long
+                // they keep it off. Like Ironic's reboot: switch off, wait until the BMC reads off, then switch on.
+                await c.ChassisControlAsync(ChassisControl.PowerDown, cancellationToken).ConfigureAwait(false);
+                await WaitForOffAsync(c, target, cancellationToken).ConfigureAwait(false);
                 control = ChassisControl.PowerUp;
             }
 
             await c.ChassisControlAsync(control, cancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
+
+    private async Task WaitForOffAsync(IpmiClient c, PowerTarget target, CancellationToken cancellationToken)
+    {
+        var limit = TimeSpan.FromSeconds(TargetSettings.Int(target, "cycle_off_timeout_s", 60));
+        var started = _time.GetTimestamp();
+        while ((await c.GetChassisStatusAsync(cancellationToken).ConfigureAwait(false)).PowerOn)
+        {
+            if (_time.GetElapsedTime(started) >= limit)
+            {
+                throw new PowerException(
+                    $"{target}: power cycle: the node still reads on {limit.TotalSeconds:0} s after power down; check the BMC or raise cycle_off_timeout_s.",
+                    PowerErrorKind.NotConfirmed, isTransient: false);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc/>
     public async ValueTask SetBootDeviceAsync(PowerTarget target, BootDeviceSetting setting, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ namespace Provisioner.TestKit.VirtualRack;
 public sealed class VirtualRackNetwork : IAsyncDisposable
 {
     private readonly List<VirtualMachine> _machines = [];
+    private readonly List<RoutedRack> _routedRacks = [];
     private int _macCounter;
 
     private VirtualRackNetwork(NetNamespace ns, string bridge, string cidr, string directory)
@@ -64,13 +65,15 @@ public sealed class VirtualRackNetwork : IAsyncDisposable
     /// "default" = force disk) picks what the machine boots at its next power-on. Its power state is the machine's own
     /// (a machine that powers itself off reads as off).
     /// </summary>
-    public async Task<VirtualMachine> AddMachineWithBmcAsync(Func<string, MachineSpec>? describe = null)
+    /// <param name="cabled">False leaves the machine's NIC off the bridge: it powers on but can never PXE-boot.</param>
+    public async Task<VirtualMachine> AddMachineWithBmcAsync(Func<string, MachineSpec>? describe = null, bool cabled = true)
     {
-        var vm = await AddMachineAsync(describe);
+        var vm = await AddMachineAsync(Namespace, cabled ? Bridge : null, describe);
         var address = ManagementPrefix + (10 + _machines.Count).ToString(CultureInfo.InvariantCulture);
         // On the namespace's loopback: a management network only the appliance in this namespace reaches.
         await Namespace.ExecAsync("ip", "addr", "add", address + "/32", "dev", "lo");
-        string Locked(string command) => $"flock '{Path.Combine(vm.Directory, "power.lock")}' /bin/sh -c '{command}'";
+        // -o: the lock fd is not inherited by qemu, or the lock would be held for the machine's whole life.
+        string Locked(string command) => $"flock -o '{Path.Combine(vm.Directory, "power.lock")}' /bin/sh -c '{command}'";
         // The BMC's boot device becomes the machine's boot order at power-on (none: the firmware's order, disk then network).
         var chooseBoot = $"case $(cat \"$IPMI_SIM_DIR/boot\") in pxe) echo pxe;; default) echo disk;; *) echo auto;; esac > '{vm.BootDevicePath}'";
         var on = $"{chooseBoot}; {Locked($"/bin/sh {vm.StartScript}")}";
@@ -94,22 +97,44 @@ public sealed class VirtualRackNetwork : IAsyncDisposable
     }
 
     /// <summary>Adds a machine with a tap on the bridge; it is not started.</summary>
-    public async Task<VirtualMachine> AddMachineAsync(Func<string, MachineSpec>? describe = null)
+    public Task<VirtualMachine> AddMachineAsync(Func<string, MachineSpec>? describe = null) => AddMachineAsync(Namespace, Bridge, describe);
+
+    /// <summary>
+    /// Adds a machine whose tap is in <paramref name="ns"/> on <paramref name="bridge"/> (a routed rack's), or unplugged
+    /// when <paramref name="bridge"/> is null: a machine that powers on but can never PXE-boot.
+    /// </summary>
+    public async Task<VirtualMachine> AddMachineAsync(NetNamespace ns, string? bridge, Func<string, MachineSpec>? describe = null)
     {
         var n = Interlocked.Increment(ref _macCounter);
         var name = $"m{n}";
         var mac = string.Create(CultureInfo.InvariantCulture, $"52:54:00:77:{(n >> 8) & 0xff:x2}:{n & 0xff:x2}");
         var spec = describe?.Invoke(mac) ?? new MachineSpec { Name = name, Mac = mac };
         var tap = NetNamespace.UniqueName("tap");
-        await Namespace.ExecAsync("ip", "tuntap", "add", "dev", tap, "mode", "tap");
-        await Namespace.ExecAsync("ip", "link", "set", tap, "master", Bridge);
-        await Namespace.ExecAsync("ip", "link", "set", tap, "up");
+        await ns.ExecAsync("ip", "tuntap", "add", "dev", tap, "mode", "tap");
+        if (bridge is not null)
+        {
+            await ns.ExecAsync("ip", "link", "set", tap, "master", bridge);
+        }
+
+        await ns.ExecAsync("ip", "link", "set", tap, "up");
         var dir = Path.Combine(Directory, spec.Name);
         System.IO.Directory.CreateDirectory(dir);
-        var vm = new VirtualMachine(spec, dir, tap, Namespace.Name);
+        var vm = new VirtualMachine(spec, dir, tap, ns.Name);
         vm.WriteFiles();
         _machines.Add(vm);
         return vm;
+    }
+
+    /// <summary>
+    /// Adds an L3 rack: its own namespace (the rack behind its top-of-rack router) with a bridge at <paramref name="gatewayCidr"/>,
+    /// routed to this network over a veth pair, and ISC dhcrelay forwarding its machines' DHCP to the appliance with
+    /// giaddr = the gateway. Call before starting the appliance and add <see cref="RoutedRack.UplinkInCore"/> to its DHCP interfaces.
+    /// </summary>
+    public async Task<RoutedRack> AddRoutedRackAsync(string gatewayCidr = "10.79.0.1/24")
+    {
+        var rack = await RoutedRack.CreateAsync(this, gatewayCidr, _routedRacks.Count);
+        _routedRacks.Add(rack);
+        return rack;
     }
 
     public async ValueTask DisposeAsync()
@@ -130,6 +155,11 @@ public sealed class VirtualRackNetwork : IAsyncDisposable
             }
 
             await m.Console.DisposeAsync();
+        }
+
+        foreach (var r in _routedRacks)
+        {
+            await r.DisposeAsync();
         }
 
         await Namespace.DisposeAsync();

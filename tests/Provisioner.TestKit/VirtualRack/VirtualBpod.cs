@@ -1,28 +1,38 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Provisioner.TestKit;
 using Provisioner.TestKit.Appliance;
-using Provisioner.TestKit.VirtualRack;
 
-namespace Provisioner.EndToEnd;
+namespace Provisioner.TestKit.VirtualRack;
 
 /// <summary>
 /// One BPOD's network with the real appliance serving DHCP, TFTP and HTTP on it, a zone and an L2 BPOD created
-/// through the REST API, and machines added per test. Everything is removed when the test ends, even if it fails.
+/// through the REST API, and machines added by the caller. Shared by the end-to-end tests and <c>make demo</c>.
+/// Everything is removed on dispose, even after a failure.
 /// </summary>
-public sealed class VirtualRack : IAsyncDisposable
+public sealed class VirtualBpod : IAsyncDisposable
 {
     public const string ApplianceAddress = "10.77.0.1";
     public const int HttpPort = 8080;
 
-    private VirtualRack(VirtualRackNetwork network, ApplianceProcess appliance, ApplianceApiClient api, string zoneId, string bpodId)
+    private VirtualBpod(VirtualRackNetwork network, ApplianceProcess appliance, ApplianceApiClient api, string zoneName, string bpodName, string zoneId, string bpodId)
     {
         Network = network;
         Appliance = appliance;
         Api = api;
+        ZoneName = zoneName;
+        BpodName = bpodName;
         ZoneId = zoneId;
         BpodId = bpodId;
     }
+
+    public string ZoneName { get; }
+
+    /// <summary>The L3 rack behind dhcrelay (with <c>withRoutedRack</c>), BPOD "{bpod}l3".</summary>
+    public RoutedRack? Routed { get; private init; }
+
+    public string? RoutedBpodId { get; private init; }
+
+    public string BpodName { get; }
 
     public VirtualRackNetwork Network { get; }
 
@@ -34,7 +44,12 @@ public sealed class VirtualRack : IAsyncDisposable
 
     public string BpodId { get; }
 
-    public static async Task<VirtualRack> StartAsync(string zone = "z1", string bpod = "r1")
+    /// <summary>Starts the rack network and the appliance in it, signs in as a new admin and creates the zone and BPOD.</summary>
+    /// <param name="extraSettings">Appliance settings added to (or replacing) the rack's own.</param>
+    /// <param name="admin">The first admin's name and password (the tests' defaults when null).</param>
+    public static async Task<VirtualBpod> StartAsync(string zone = "z1", string bpod = "r1",
+        IDictionary<string, string>? extraSettings = null, (string Name, string Password)? admin = null, string? dataDirectory = null,
+        bool withRoutedRack = false)
     {
         var live = RepoPaths.Of("images", "live", "out");
         if (!File.Exists(Path.Combine(live, "vmlinuz")) || !File.Exists(Path.Combine(live, "initrd.img")))
@@ -52,7 +67,8 @@ public sealed class VirtualRack : IAsyncDisposable
         try
         {
             var baseUrl = $"http://{ApplianceAddress}:{HttpPort}";
-            appliance = await ApplianceProcess.StartAsync(new Dictionary<string, string>
+            var routed = withRoutedRack ? await network.AddRoutedRackAsync() : null;
+            var settings = new Dictionary<string, string>
             {
                 ["Http:Urls"] = baseUrl,
                 ["PublicBaseUrl"] = baseUrl,
@@ -64,9 +80,28 @@ public sealed class VirtualRack : IAsyncDisposable
                 ["Paths:Pxe"] = RepoPaths.Of("pxe"),
                 ["Paths:Templates"] = RepoPaths.Of("templates"),
                 ["ApplianceName"] = "e2e",
-            }, netns: network.Namespace.Name, startTimeout: TimeSpan.FromSeconds(90));
+            };
+            if (routed is not null)
+            {
+                settings["Dhcp:Interfaces:1"] = routed.UplinkInCore; // relayed DHCP from the L3 rack arrives here
+            }
+
+            foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+            {
+                settings[key] = value;
+            }
+
+            appliance = await ApplianceProcess.StartAsync(settings, netns: network.Namespace.Name, dataDirectory: dataDirectory, startTimeout: TimeSpan.FromSeconds(90));
             var api = new ApplianceApiClient(network.Namespace.CreateHttpClient(), baseUrl);
-            await api.SetupAdminAsync();
+            if (admin is { } a)
+            {
+                await api.SetupAdminAsync(a.Name, a.Password);
+            }
+            else
+            {
+                await api.SetupAdminAsync();
+            }
+
             var z = await api.PostAsync("api/v1/zones", new { name = zone, description = "end-to-end zone" });
             var b = await api.PostAsync("api/v1/bpods", new
             {
@@ -81,7 +116,33 @@ public sealed class VirtualRack : IAsyncDisposable
                 enlistUnknown = true,
                 leaseTimeSeconds = 3600,
             });
-            return new VirtualRack(network, appliance, api, z["id"]!.GetValue<string>(), b["id"]!.GetValue<string>());
+            string? routedId = null;
+            if (routed is not null)
+            {
+                var subnet = routed.Subnet;
+                var first = subnet[..subnet.LastIndexOf('.')];
+                var r = await api.PostAsync("api/v1/bpods", new
+                {
+                    zoneId = z["id"]!.GetValue<string>(),
+                    name = bpod + "l3",
+                    networkType = "l3",
+                    provisioningSubnet = subnet,
+                    gateway = routed.Gateway,
+                    dynamicRangeStart = first + ".100",
+                    dynamicRangeEnd = first + ".199",
+                    relayAddresses = new[] { routed.Gateway },
+                    namingPattern = "{zone}-{bpod}-{slot:00}",
+                    enlistUnknown = true,
+                    leaseTimeSeconds = 3600,
+                });
+                routedId = r["id"]!.GetValue<string>();
+            }
+
+            return new VirtualBpod(network, appliance, api, zone, bpod, z["id"]!.GetValue<string>(), b["id"]!.GetValue<string>())
+            {
+                Routed = routed,
+                RoutedBpodId = routedId,
+            };
         }
         catch
         {
@@ -99,28 +160,38 @@ public sealed class VirtualRack : IAsyncDisposable
     public async Task<JsonNode> RegisterAsync(VirtualMachine machine, int slot)
     {
         var bmc = machine.Bmc ?? throw new InvalidOperationException($"{machine.Spec.Name} has no BMC; add it with AddMachineWithBmcAsync.");
+        return await RegisterAsync(machine.Spec.Mac, slot, bmc.EndPoint);
+    }
+
+    /// <summary>Registers a node with <paramref name="mac"/> whose IPMI BMC is at <paramref name="bmc"/> (which may not answer).</summary>
+    public async Task<JsonNode> RegisterAsync(string mac, int slot, System.Net.IPEndPoint bmc)
+    {
         return await Api.PostAsync("api/v1/nodes", new
         {
-            hostname = string.Create(CultureInfo.InvariantCulture, $"z1-r1-{slot:00}"),
+            hostname = HostnameOf(slot),
             bpodId = BpodId,
             slot,
-            interfaces = new[] { new { mac = machine.Spec.Mac, isPxe = true } },
+            interfaces = new[] { new { mac, isPxe = true } },
             bmc = new
             {
                 driver = "ipmi",
-                address = bmc.EndPoint.Address.ToString(),
-                port = bmc.EndPoint.Port,
+                address = bmc.Address.ToString(),
+                port = bmc.Port,
                 username = VirtualRackNetwork.BmcUser.Name,
                 secret = VirtualRackNetwork.BmcUser.Password,
             },
         });
     }
 
+    /// <summary>The BPOD naming pattern's name for <paramref name="slot"/>.</summary>
+    public string HostnameOf(int slot) => string.Create(CultureInfo.InvariantCulture, $"{ZoneName}-{BpodName}-{slot:00}");
+
     /// <summary>
     /// Registers the test OS disk (images/test-os/out/disk.img.zst) as <paramref name="name"/>: the file is placed in the
     /// appliance's images directory and registered with its raw size and sha256, as ops do for an image they copied there.
     /// </summary>
-    public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os")
+    /// <param name="sha256">The digest to register; a wrong one makes the deploy fail verification.</param>
+    public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os", string? sha256 = null)
     {
         var dir = RepoPaths.Of("images", "test-os", "out");
         var digests = File.ReadAllLines(Path.Combine(dir, "manifest.sha256"))
@@ -134,7 +205,7 @@ public sealed class VirtualRack : IAsyncDisposable
             name,
             format = "raw-zstd",
             sizeBytes = new FileInfo(Path.Combine(dir, "disk.img")).Length,
-            sha256 = digests["disk.img"],
+            sha256 = sha256 ?? digests["disk.img"],
             location = name + ".raw.zst",
             description = "the project's test OS (UEFI)",
         });
