@@ -63,8 +63,9 @@ public sealed class ChunkedImageImport(IOptions<ApiOptions> options, ILogger<Chu
         return full;
     }
 
-    /// <summary>Imports <paramref name="source"/> as image <paramref name="name"/>; the raw image must hash to <paramref name="expectedSha256"/>.</summary>
-    public async Task<ChunkedImportOutcome> ImportAsync(string name, string source, string expectedSha256, IProgress<ImageProgress>? progress,
+    /// <summary>Imports <paramref name="source"/> as image <paramref name="name"/>; the raw image must hash to
+    /// <paramref name="expectedSha256"/> when one is given.</summary>
+    public async Task<ChunkedImportOutcome> ImportAsync(string name, string source, string? expectedSha256, IProgress<ImageProgress>? progress,
         CancellationToken ct)
     {
         if (!_running.TryAdd(name, 0))
@@ -100,7 +101,7 @@ public sealed class ChunkedImageImport(IOptions<ApiOptions> options, ILogger<Chu
                         : new ImageImportException(422, "image-unreadable", "The image cannot be read", $"Image '{name}': {e.Message}", e);
                 }
 
-                if (!string.Equals(built.Index.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+                if (expectedSha256 is not null && !string.Equals(built.Index.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
                 {
                     throw new ImageImportException(422, "checksum-mismatch", "Checksum mismatch",
                         $"Image '{name}' decompresses to {built.Index.ImageSize} bytes with sha256 {built.Index.Sha256}, but it is registered with " +

@@ -100,7 +100,7 @@ public static class ImageEndpoints
     /// PUT /images/{name}/content?sha256=HEX[&amp;format=raw|raw-gzip|...][&amp;rawSha256=HEX][&amp;import=chunked]: streams the body
     /// to a temporary file in the images directory, hashing as it goes; a digest mismatch deletes the file and answers 400.
     /// Then either the importer keeps it (NAME.img, .img.gz, ...), or with import=chunked it is converted into NAME/ and
-    /// the upload itself is dropped.
+    /// the upload itself is dropped; rawSha256, when given, is then checked by the import, else the import's digest is kept.
     /// </summary>
     private static async Task<IResult> Upload(string name, string? sha256, string? format, string? rawSha256, string? description, string? import,
         HttpContext http, IImageRepository repo, IImageImporter importer, ChunkedImageImport chunked, IOptions<ApiOptions> options, IAuditLog audit,
@@ -127,9 +127,10 @@ public static class ImageEndpoints
             e.Add("format", "Upload the image itself (raw, raw-gzip, raw-zstd or raw-xz) with import=chunked: the appliance makes the chunks.");
         }
 
-        if (imageFormat != ImageFormat.Raw && !IsSha256(rawSha256))
+        // Imported, a compressed upload's raw digest can be computed from the verified bytes; kept as is, it must be given.
+        if (imageFormat != ImageFormat.Raw && (rawSha256 is not null || import is null) && !IsSha256(rawSha256))
         {
-            e.Add("rawSha256", "A compressed upload also needs ?rawSha256= (the sha256 of the uncompressed disk image).");
+            e.Add("rawSha256", "A compressed upload also needs ?rawSha256= (the sha256 of the uncompressed disk image), unless it is imported (import=chunked).");
         }
 
         if (import is not null && import != "chunked")
@@ -202,7 +203,7 @@ public static class ImageEndpoints
             Name = name,
             Format = imageFormat,
             SizeBytes = imageFormat == ImageFormat.Raw ? size : 0,
-            Sha256 = (imageFormat == ImageFormat.Raw ? actual : rawSha256!).ToLowerInvariant(),
+            Sha256 = (imageFormat == ImageFormat.Raw ? actual : rawSha256 ?? "").ToLowerInvariant(),
             // Relative to the images directory: the boot file and agent endpoints serve it from there.
             Location = fileName,
             Description = description,
@@ -215,14 +216,14 @@ public static class ImageEndpoints
                 ChunkedImportOutcome outcome;
                 try
                 {
-                    outcome = await chunked.ImportAsync(name, tempPath, uploaded.Sha256, progress, token);
+                    outcome = await chunked.ImportAsync(name, tempPath, rawSha256 ?? (imageFormat == ImageFormat.Raw ? actual : null), progress, token);
                 }
                 finally
                 {
                     File.Delete(tempPath);
                 }
 
-                var image = uploaded with { Format = ImageFormat.Chunked, SizeBytes = outcome.Index.ImageSize, Location = outcome.Location };
+                var image = uploaded with { Format = ImageFormat.Chunked, SizeBytes = outcome.Index.ImageSize, Sha256 = outcome.Index.Sha256, Location = outcome.Location };
                 await repo.AddAsync(image, token);
                 await audit.RecordAsync(http, "image.upload", "image", image.Id.ToString(),
                     $"{name}: {size} bytes, sha256 {actual}, imported into {outcome.Index.Chunks.Count} chunks");
