@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds the live (ephemeral) image from Debian packages: images/live/out/{vmlinuz,initrd.img,manifest.json}.
 #   kernel:    linux-image-amd64 (apt-get download + dpkg -x; never installed)
-#   initramfs: busybox-static, the NIC/disk/ACPI/IPMI/vfat modules with a regenerated modules.dep, zstd, util-linux
-#              and fdisk tools, dosfstools, mtools, the glibc/OpenSSL/zlib/libstdc++ the .NET agent needs, and the agent.
+#   initramfs: busybox-static, the NIC/disk/ACPI/IPMI/vfat modules with a regenerated modules.dep, util-linux and
+#              fdisk tools, dosfstools, mtools, the glibc/OpenSSL/zlib/libstdc++ the .NET agent needs, libzstd and liblzma
+#              (the agent decompresses images in process through them), and the agent.
 # Idempotent: an input stamp (package versions + agent sources + this folder) short-cuts the build when nothing changed.
 # Reproducible: sorted cpio, fixed owners and mtimes (SOURCE_DATE_EPOCH), deterministic compression.
 # Environment: LIVE_OUT (default images/live/out), LIVE_WORK (default build/live), SOURCE_DATE_EPOCH, FORCE=1.
@@ -27,13 +28,12 @@ done
 packages=(
     busybox-static
     libc6 libgcc-s1 libstdc++6 libssl3 zlib1g            # the .NET runtime (virtual-rack.md, "A C# agent")
-    libzstd1 liblzma5 liblz4-1 zstd                      # zstd images (libzstd.so.1 for P/Invoke, the zstd binary)
+    libzstd1 liblzma5                                    # zstd/xz images and zstd chunks: P/Invoke from Provisioner.Imaging
     util-linux libblkid1 libuuid1 libsmartcols1 libmount1 libselinux1 libpcre2-8-0
     fdisk libfdisk1 libreadline8 libtinfo6 dosfstools mtools   # the cidata partition (sfdisk, mkfs.fat, mcopy)
 )
 # Programs copied from those packages (their shared libraries follow automatically).
 programs=(
-    usr/bin/zstd
     sbin/sfdisk usr/sbin/sfdisk
     sbin/wipefs usr/sbin/wipefs sbin/blkdiscard usr/sbin/blkdiscard sbin/blockdev usr/sbin/blockdev usr/bin/partx usr/sbin/partx
     sbin/mkfs.fat usr/sbin/mkfs.fat

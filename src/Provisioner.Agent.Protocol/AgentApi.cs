@@ -22,6 +22,10 @@ public static class AgentApi
     /// <summary><c>POST</c> <see cref="LogBatch"/> → 204.</summary>
     public const string Log = Prefix + "/log";
 
+    /// <summary><c>GET</c>/<c>HEAD</c> <c>{Images}/{path}</c> (Range, If-Range, ETag): a file of the appliance's images directory,
+    /// e.g. a chunked image's <c>NAME/index.json</c> and its chunk data file. Deploy tasks point here.</summary>
+    public const string Images = Prefix + "/images";
+
     /// <summary>Longest long-poll wait the agent asks for; the appliance may answer 204 sooner.</summary>
     public const int MaxWaitSeconds = 60;
 

@@ -76,11 +76,12 @@ public sealed record AgentTask(string Id, AgentTaskKind Kind, DeployTask? Deploy
 public sealed record DeployTask(ImageSource Image, string? TargetDisk = null, CloudInitSeed? Seed = null);
 
 /// <summary>Where an image comes from and how to check it.</summary>
-/// <param name="Url">Image URL (for <see cref="ImageFormat.Chunked"/>, the chunk base URL).</param>
+/// <param name="Url">Image URL; relative URLs resolve against the appliance. For <see cref="ImageFormat.Chunked"/> the
+/// index URL (used when <paramref name="IndexUrl"/> is null).</param>
 /// <param name="Format">Encoding on the wire.</param>
 /// <param name="Sha256">Hex sha256 of the decompressed (raw) image, as written to disk.</param>
 /// <param name="SizeBytes">Size of the decompressed image in bytes.</param>
-/// <param name="IndexUrl">Chunk index URL for chunked images.</param>
+/// <param name="IndexUrl">Chunk index URL for chunked images; the data file the index names is fetched next to it.</param>
 public sealed record ImageSource(string Url, ImageFormat Format, string Sha256, long SizeBytes, string? IndexUrl = null);
 
 /// <summary>The node's rendered cloud-init NoCloud files.</summary>

@@ -9,6 +9,7 @@ using Provisioner.Agent.Processes;
 using Provisioner.Agent.Protocol;
 using Provisioner.Agent.Seed;
 using Provisioner.Agent.Tasks;
+using Provisioner.Imaging;
 
 // Entry point of the live image's agent. /init execs it with no arguments; --key=value arguments override kernel
 // parameters (provisioner.url, provisioner.token, BOOTIF, provisioner.root, provisioner.network=off) for manual runs.
@@ -49,12 +50,17 @@ async Task<HardwareFacts> CollectAsync(CancellationToken ct)
 }
 
 var power = new KernelPowerControl();
-using var imageHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+// Image transfers never time out as a whole (they take as long as the disk needs); only connecting does.
+using var imageTransport = new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None, ConnectTimeout = TimeSpan.FromSeconds(15) };
+// The resume journal lives on tmpfs: it survives an agent restart within the boot (a retried deploy resumes), not a reboot.
+const string journalDirectory = "/run/provisioner-agent";
+// O_DIRECT on block devices: the live image runs from RAM, an image must not fill it with page cache.
+var imageWriter = new VerifiedImageWriter(imageTransport, options.ApplianceUrl, options.Token, journalDirectory, new ImageDeployOptions { DirectIo = true });
 IReadOnlyList<DiskFacts> Disks() => collector.ReadDisks();
 var handlers = new ITaskHandler[]
 {
     new CommissionTaskHandler(CollectAsync, appliance),
-    new DeployTaskHandler(Disks, new HttpImageWriter(imageHttp, options.ApplianceUrl, options.Token), new NoCloudSeedWriter(processes)),
+    new DeployTaskHandler(Disks, imageWriter, new NoCloudSeedWriter(processes)),
     new WipeTaskHandler(Disks, fs),
     new PowerTaskHandler(AgentTaskKind.Poweroff, power),
     new PowerTaskHandler(AgentTaskKind.Reboot, power),
@@ -62,3 +68,4 @@ var handlers = new ITaskHandler[]
 var runner = new AgentRunner(options, appliance, CollectAsync, options.ConfigureNetwork ? new NetworkBringUp(fs, processes, logger) : null,
     new TaskRunner(handlers, appliance, events, tail, time, logger), events, tail, time, logger);
 return await runner.RunAsync(cts.Token);
+

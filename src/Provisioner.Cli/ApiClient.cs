@@ -10,9 +10,11 @@ namespace Provisioner.Cli;
 public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly string? _token;
 
     public ApiClient(string url, string? token, TimeSpan? timeout = null)
     {
+        _token = token;
         if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
         {
             throw new CliException(ExitCodes.Usage, $"'{url}' is not an http(s) URL of an appliance (e.g. http://10.0.0.5:8080).");
@@ -27,6 +29,9 @@ public sealed class ApiClient : IDisposable
     }
 
     public Uri BaseAddress => _http.BaseAddress!;
+
+    /// <summary>The same appliance and token without a request timeout: image uploads last as long as the link needs.</summary>
+    public ApiClient WithoutTimeout() => new(BaseAddress.ToString(), _token, Timeout.InfiniteTimeSpan);
 
     public HttpClient Http => _http;
 

@@ -10,7 +10,17 @@ public static partial class CliApp
     {
         var name = new Argument<string>("name") { Description = "Image name" };
         var file = new Argument<FileInfo>("file") { Description = "Image file to upload" };
+        var importFile = new Argument<FileInfo?>("file")
+        {
+            Description = "Image file (raw, .gz, .zst, .xz) to upload and import; without it the registered image is imported",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var format = new Option<string?>("--format") { Description = "raw (default), raw-gzip, raw-zstd, raw-xz" };
+        var importFormat = new Option<string?>("--format") { Description = "raw, raw-gzip, raw-zstd, raw-xz (default: from the file's first bytes)" };
+        var importRawSha = new Option<string?>("--raw-sha256")
+        {
+            Description = "sha256 of the uncompressed disk, checked by the import (default: what the import computes from the verified upload)",
+        };
         var rawSha = new Option<string?>("--raw-sha256") { Description = "sha256 of the uncompressed disk (compressed uploads)" };
         var sha = new Option<string?>("--sha256") { Description = "sha256 of the raw disk image" };
         var location = new Option<string?>("--location") { Description = "http(s) URL or path under the images directory" };
@@ -66,8 +76,28 @@ public static partial class CliApp
                     content.Headers.ContentLength = f.Length;
                     var query = $"sha256={digest}&format={Q(r.GetValue(format) ?? "raw")}{(r.GetValue(rawSha) is { } rs ? "&rawSha256=" + rs : "")}"
                                 + (r.GetValue(description) is { } d ? "&description=" + Q(d) : "");
-                    var i = await s.Api.SendAsync(HttpMethod.Put, $"api/v1/images/{Q(r.GetValue(name))}/content?{query}", null, ct, content);
+                    using var api = s.Api.WithoutTimeout();
+                    var i = await api.SendAsync(HttpMethod.Put, $"api/v1/images/{Q(r.GetValue(name))}/content?{query}", null, ct, content);
                     s.Print(r, i, () => s.Context.Out.WriteLine($"Uploaded {Output.Cell(i, "name")}: {f.Length} bytes, sha256 {digest} verified."));
+                    return 0;
+                }),
+            Cmd(context, "import", "Convert an image into the chunked format (admin): the registered one, or FILE uploaded and converted in one go",
+                [name, importFile, importFormat, importRawSha, description], async (r, s, ct) =>
+                {
+                    using var api = s.Api.WithoutTimeout();
+                    var import = new ImageImport(api, s.Context);
+                    var result = r.GetValue(importFile) is { } f
+                        ? await import.UploadAndImportAsync(r.GetValue(name)!, f, r.GetValue(importFormat), r.GetValue(importRawSha), r.GetValue(description), ct)
+                        : await import.ImportRegisteredAsync(r.GetValue(name)!, ct);
+                    s.Print(r, result, () =>
+                    {
+                        var image = result.GetProperty("image");
+                        s.Context.Out.WriteLine(
+                            $"Imported {Output.Cell(image, "name")} ({Output.Cell(result, "sourceFormat")}, {Output.Cell(image, "sizeBytes")} bytes): " +
+                            $"{Output.Cell(result, "chunks")} chunks of {Output.Cell(result, "chunkSize")} bytes, {Output.Cell(result, "zeroChunks")} of them zero, " +
+                            $"{Output.Cell(result, "storedBytes")} bytes stored ({Output.Cell(result, "compression")}); sha256 {Output.Cell(image, "sha256")} verified.");
+                        s.Context.Out.WriteLine($"Location: {Output.Cell(image, "location")}");
+                    });
                     return 0;
                 }),
             Cmd(context, "delete", "Delete an image record (admin)", [name], async (r, s, ct) =>

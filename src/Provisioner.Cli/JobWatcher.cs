@@ -70,7 +70,7 @@ public sealed class JobWatcher(ApiClient api, CliContext context)
         return (last.Value, state == "succeeded" ? ExitCodes.Ok : ExitCodes.Failed);
     }
 
-    private bool _open;
+    private readonly ProgressLine _line = new(context);
 
     private static bool IsActive(JsonElement job) => job.GetProperty("state").GetString() is "pending" or "running";
 
@@ -90,28 +90,7 @@ public sealed class JobWatcher(ApiClient api, CliContext context)
         Line(percent, $"step {step.GetProperty("index").GetInt32() + 1} {step.GetProperty("name").GetString()} {step.GetProperty("state").GetString()}{detail}");
     }
 
-    private void Line(double percent, string label)
-    {
-        const int width = 30;
-        var filled = (int)Math.Round(Math.Clamp(percent, 0, 100) / 100 * width);
-        var text = string.Create(CultureInfo.InvariantCulture, $"[{new string('#', filled)}{new string('.', width - filled)}] {percent,5:0.0}% {label}");
-        if (context.Interactive)
-        {
-            context.Error.Write("\r" + text.PadRight(100)[..Math.Max(100, text.Length)]);
-            _open = true;
-        }
-        else
-        {
-            context.Error.WriteLine(text);
-        }
-    }
+    private void Line(double percent, string label) => _line.Draw(percent, label);
 
-    private void EndLine()
-    {
-        if (_open)
-        {
-            context.Error.WriteLine();
-            _open = false;
-        }
-    }
+    private void EndLine() => _line.End();
 }

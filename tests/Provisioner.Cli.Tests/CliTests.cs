@@ -166,6 +166,77 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file))), image.GetProperty("sha256").GetString());
     }
 
+    /// <summary>A small disk image (data, zeros, data) and, when asked, its .zst made by Debian's zstd.</summary>
+    private async Task<(string Raw, string Sha256)> DiskAsync(string name, int seed)
+    {
+        var data = new byte[2 * 1024 * 1024 + 123];
+        new Random(seed).NextBytes(data.AsSpan(0, 500_000));
+        new Random(seed + 1).NextBytes(data.AsSpan(data.Length - 100_000));
+        var path = Path.Combine(_home, name);
+        await File.WriteAllBytesAsync(path, data);
+        return (path, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)));
+    }
+
+    [Fact]
+    [Trait("Peer", "zstd")]
+    public async Task ImageImport_ZstdFile_UploadsConvertsAndShowsProgress()
+    {
+        await LoginAsync();
+        var (raw, sha) = await DiskAsync("os.img", 11);
+        var (rc, _, zerr) = await TestKit.PeerProcess.RunAsync(TestKit.Peers.Require("zstd"), ["-q", "-f", raw, "-o", raw + ".zst"], TimeSpan.FromSeconds(30));
+        Assert.True(rc == 0, zerr);
+
+        var (code, output, err) = await RunAsync("image", "import", "cli-chunked", raw + ".zst");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("uploading", err, StringComparison.Ordinal);
+        Assert.Contains("importing", err, StringComparison.Ordinal);
+        Assert.Contains("100.0%", err, StringComparison.Ordinal);
+        Assert.Contains($"Imported cli-chunked (raw-zstd, {2 * 1024 * 1024 + 123} bytes)", output, StringComparison.Ordinal);
+        Assert.Contains("Location: cli-chunked/index.json", output, StringComparison.Ordinal);
+        var image = JsonDocument.Parse((await RunAsync("image", "show", "cli-chunked", "-o", "json")).Out).RootElement;
+        Assert.Equal("chunked", image.GetProperty("format").GetString());
+        Assert.Equal(sha, image.GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task ImageImport_RegisteredImage_ConvertsItInPlace()
+    {
+        await LoginAsync();
+        var (raw, sha) = await DiskAsync("reg.img", 12);
+        Assert.Equal(0, (await RunAsync("image", "upload", "cli-reg", raw)).Code);
+
+        var (code, output, err) = await RunAsync("image", "import", "cli-reg", "-o", "json");
+
+        Assert.True(code == 0, err);
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("raw", result.GetProperty("sourceFormat").GetString());
+        Assert.Equal("chunked", result.GetProperty("image").GetProperty("format").GetString());
+        Assert.Equal(sha, result.GetProperty("image").GetProperty("sha256").GetString());
+        Assert.Equal("cli-reg/index.json", result.GetProperty("image").GetProperty("location").GetString());
+
+        var again = await RunAsync("image", "import", "cli-reg");
+        Assert.Equal(ExitCodes.Conflict, again.Code);
+        Assert.Contains("already in the chunked format", again.Err, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.NotFound, (await RunAsync("image", "import", "no-such-image")).Code);
+    }
+
+    [Fact]
+    public async Task ImageImport_WrongRawSha256_FailsNamingBothDigests()
+    {
+        await LoginAsync();
+        var (raw, sha) = await DiskAsync("wrong.img", 13);
+        var wrong = new string('d', 64);
+
+        var (code, _, err) = await RunAsync("image", "import", "cli-wrong", raw, "--raw-sha256", wrong);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("Checksum mismatch", err, StringComparison.Ordinal);
+        Assert.Contains(sha, err, StringComparison.Ordinal);
+        Assert.Contains(wrong, err, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.NotFound, (await RunAsync("image", "show", "cli-wrong")).Code);
+    }
+
     [Fact]
     public async Task Template_PushDiffRollbackPreview()
     {

@@ -33,13 +33,14 @@ public sealed class FailureTests
 
         var dead = await WaitFailedAsync(rack, deadBmcNode, "failed-commissioning", TimeSpan.FromMinutes(5));
         Assert.Equal("set-boot-pxe", dead["failedStep"]!.GetValue<string>());
-        Assert.Contains(silentBmc.Address.ToString(), dead["stateReason"]!.GetValue<string>(), StringComparison.Ordinal);
+        var deadReason = dead["stateReason"]!.GetValue<string>();
+        Assert.True(deadReason.Contains(silentBmc.Address.ToString(), StringComparison.Ordinal), deadReason);
 
         var never = await WaitFailedAsync(rack, uncabledNode, "failed-commissioning", TimeSpan.FromMinutes(5));
         Assert.Equal("wait-agent", never["failedStep"]!.GetValue<string>());
         var reason = never["stateReason"]!.GetValue<string>();
         Assert.Contains("z1-r1-02", reason, StringComparison.Ordinal);
-        Assert.Contains("nothing from its MACs", reason, StringComparison.Ordinal);
+        Assert.True(reason.Contains("nothing from its MACs", StringComparison.Ordinal), reason);
         Assert.True(uncabled.Console.Text.Length > 0, "the uncabled machine was never powered on");
 
         // The cabled machine commissions; its deploy of an image registered with the wrong digest fails verification.
@@ -48,7 +49,8 @@ public sealed class FailureTests
         await rack.ActAsync(goodNode, "deploy", new { image = "bad-sum", profile = "test-os" });
         var bad = await WaitFailedAsync(rack, goodNode, "failed-deployment", TimeSpan.FromMinutes(6));
         Assert.Equal("stream-image", bad["failedStep"]!.GetValue<string>());
-        Assert.Contains("sha256", bad["stateReason"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        var badReason = bad["stateReason"]!.GetValue<string>();
+        Assert.True(badReason.Contains("sha256", StringComparison.OrdinalIgnoreCase), badReason);
         Assert.Equal("pxe", good.Bmc!.BootFile); // never told to boot a disk it did not verify
     }
 

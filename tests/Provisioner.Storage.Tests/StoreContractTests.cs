@@ -342,6 +342,24 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Images_Update_ReplacesFormatAndLocationKeepingNameAndId()
+    {
+        var img = new Image
+        {
+            Id = Guid.NewGuid(), Name = "debian-13", Format = ImageFormat.RawZstd, SizeBytes = 0, Sha256 = new string('b', 64),
+            Location = "debian-13.raw.zst", CreatedAt = TestData.T0,
+        };
+        await Store.Images.AddAsync(img, Ct);
+        var imported = img with { Format = ImageFormat.Chunked, SizeBytes = 2L << 30, Location = "debian-13/index.json", Description = "chunked" };
+
+        await Store.Images.UpdateAsync(imported, Ct);
+
+        Assert.Equal(Json(imported), Json(await Store.Images.FindByNameAsync("debian-13", Ct)));
+        await Store.Images.DeleteAsync(img.Id, Ct);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Images.UpdateAsync(imported, Ct));
+    }
+
+    [Fact]
     public async Task ProfilesAndClusters_Upsert_ReplacesByIdAndRefusesNameClash()
     {
         var p = new TemplateProfile

@@ -18,8 +18,8 @@ public sealed class ImageWriteException(string message, Exception? inner = null)
 /// <summary>
 /// Streams an image to a disk (or a file standing in for one), decompressing and hashing on the fly. Throws
 /// <see cref="ImageWriteException"/> for a truncated or oversized stream, a checksum mismatch, an unsupported format
-/// or an I/O error on the target. The deploy task only sees this interface, so the full imaging pipeline can replace
-/// the minimal <see cref="HttpImageWriter"/>.
+/// or an I/O error on the target. The deploy task only sees this interface; <see cref="VerifiedImageWriter"/> is the
+/// live image's implementation.
 /// </summary>
 public interface IImageWriter
 {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Provisioner.Agent.Protocol;
+using Provisioner.Appliance.Boot;
+using Provisioner.Appliance.Options;
 using Provisioner.Appliance.Services;
 using Provisioner.Boot.Timeline;
 using Provisioner.Boot.Tokens;
@@ -27,6 +29,7 @@ public static class AgentEndpoints
         app.MapPost(AgentApi.Prefix + "/tasks/{taskId}/progress", ProgressAsync);
         app.MapPost(AgentApi.Prefix + "/tasks/{taskId}/result", ResultAsync);
         app.MapPost(AgentApi.Log, LogAsync);
+        app.MapMethods(AgentApi.Images + "/{*path}", ["GET", "HEAD"], ImageFileAsync);
         app.MapGet(AgentApi.Prefix + "/callback", CallbackAsync);
         app.MapPost(AgentApi.Prefix + "/callback", CallbackAsync);
         return app;
@@ -184,6 +187,16 @@ public static class AgentEndpoints
         timeline.Record(BootEventSource.Os, "os-callback",
             $"deployed OS called back: {string.Join(' ', values.Select(kv => $"{kv.Key}={kv.Value}"))}", node.PxeInterface?.Mac, node.Id, values);
         return Results.Text("ok\n");
+    }
+
+    /// <summary>An image file for a deploy (whole, or by Range for a chunk or a resumed stream), for a valid boot token only.</summary>
+    private static async Task<IResult> ImageFileAsync(string path, HttpContext http, BootTokenService tokens, INodeRepository nodes,
+        ApplianceSettings settings, CancellationToken ct)
+    {
+        var (node, denied) = await AuthenticateAsync(http, tokens, nodes, ct);
+        return node is null
+            ? denied!
+            : BootFileEndpoints.Serve(new SafeFileResolver(BootFileEndpoints.ImagesDirectory(settings)), path, http, BootFileEndpoints.ImagesHint);
     }
 
     /// <summary>Finds the node the request's boot token names, or an error result saying why not.</summary>

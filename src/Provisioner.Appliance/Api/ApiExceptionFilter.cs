@@ -49,6 +49,7 @@ public sealed class ApiExceptionFilter(ILogger<ApiExceptionFilter> logger) : IEn
         DuplicateException d => Problem(409, "duplicate", "It already exists", d.Message),
         JobRejectedException j => Problem(409, "job-rejected", "The job was not accepted", j.Message),
         ApiNotFoundException n => Problem(404, "not-found", "Not found", n.Message),
+        ImageImportException i => Problem(i.Status, i.Type, i.Title, i.Message),
         KeyNotFoundException k => Problem(404, "not-found", "Not found", k.Message),
         FeatureUnavailableException f => Problem(501, "unavailable", "Not available on this appliance", f.Message),
         InvalidOperationException i => Problem(409, "conflict", "Not possible right now", i.Message),

@@ -23,6 +23,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddScoped<NodeOperations>();
         services.TryAddSingleton<ITemplatePreviewer, UnconfiguredTemplatePreviewer>();
         services.TryAddSingleton<IImageImporter, KeepAsUploadedImporter>();
+        services.TryAddSingleton<ChunkedImageImport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDiagnosticCheck, ClockDiagnosticCheck>());
         services.TryAddTransient<OpenApiDocumentBuilder>();
         return services;

@@ -65,12 +65,17 @@ internal sealed class KeepAsUploadedImporter : IImageImporter
     public Task<Image> ImportAsync(Image uploaded, CancellationToken cancellationToken) => Task.FromResult(uploaded);
 }
 
-/// <summary>Settings of the REST API (bound by the appliance from "Api").</summary>
+/// <summary>Settings of the REST API (the appliance binds the "Api" section; see docs/configuration.md).</summary>
 public sealed class ApiOptions
 {
-    /// <summary>Where uploaded images are written.</summary>
+    /// <summary>Where uploaded and imported images are written, and what image locations are relative to. The appliance
+    /// sets it from Paths:Images (the directory it serves images from); not a setting of its own.</summary>
     public string ImagesDirectory { get; set; } = "var/images";
 
     /// <summary>Largest image upload accepted, in bytes (default 64 GiB).</summary>
     public long MaxImageUploadBytes { get; set; } = 64L << 30;
+
+    /// <summary>Raw bytes per chunk when an image is imported into the chunked format: a multiple of 4096. A deploying
+    /// node holds about (ParallelChunks + 1) chunks in memory (4 × 32 MiB by default).</summary>
+    public int ImportChunkBytes { get; set; } = 32 << 20;
 }

@@ -6,7 +6,8 @@ namespace Provisioner.Appliance.Boot;
 /// <summary>
 /// Serves boot files over HTTP with Range and ETag support: the live kernel and initrd (/boot/live/...), the boot
 /// loaders for UEFI HTTP boot (/boot/pxe/...), and OS images (/images/...). Anonymous: nodes have no credentials
-/// before they boot; nothing secret lives in these folders.
+/// before they boot, and installers that fetch an image cannot carry one. The live agent fetches images through the
+/// token-checked /api/agent/v1/images/... instead (AgentEndpoints).
 /// </summary>
 public static class BootFileEndpoints
 {
@@ -16,9 +17,9 @@ public static class BootFileEndpoints
         var pxe = new SafeFileResolver(settings.Paths.Pxe);
         var images = new SafeFileResolver(ImagesDirectory(settings));
 
-        app.MapMethods("/boot/live/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(live, path, context));
-        app.MapMethods("/boot/pxe/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(pxe, path, context));
-        app.MapMethods("/images/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(images, path, context));
+        app.MapMethods("/boot/live/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(live, path, context, BootFilesHint));
+        app.MapMethods("/boot/pxe/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(pxe, path, context, BootFilesHint));
+        app.MapMethods("/images/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(images, path, context, ImagesHint));
         return app;
     }
 
@@ -26,13 +27,18 @@ public static class BootFileEndpoints
     public static string ImagesDirectory(ApplianceSettings settings) =>
         string.IsNullOrEmpty(settings.Paths.Images) ? Path.Combine(settings.DataDirectory, "images") : settings.Paths.Images;
 
-    private static IResult Serve(SafeFileResolver resolver, string path, HttpContext context)
+    /// <summary>What to do about a missing image.</summary>
+    public const string ImagesHint = "Images are uploaded or imported with 'provisioner image upload/import'; check the image's location.";
+
+    private const string BootFilesHint = "Boot files are made by 'make pxe' and 'make images'.";
+
+    /// <summary>A file under the resolver's root with Range/If-Range and a strong ETag, or 404 naming the path.</summary>
+    public static IResult Serve(SafeFileResolver resolver, string path, HttpContext context, string hint)
     {
         var full = resolver.Resolve(path);
         if (full is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: $"No file '{path}' here. Boot files are made by 'make pxe' and 'make images'.");
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No file '{path}' here. {hint}");
         }
 
         var info = new FileInfo(full);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Provisioner.Appliance.Api;
+using Provisioner.Appliance.Boot;
 using Provisioner.Appliance.Dashboard;
 using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
@@ -28,6 +29,13 @@ internal static class ApplianceServices
         services.AddProvisionerJobs(settings);
         services.AddProvisionerIdentity();
         services.AddProvisionerApi();
+        // Uploads and imports land where the boot file endpoints serve images from; locations are relative to it.
+        services.Configure<ApiOptions>(o =>
+        {
+            o.ImagesDirectory = Path.GetFullPath(BootFileEndpoints.ImagesDirectory(settings));
+            o.MaxImageUploadBytes = settings.Api.MaxImageUploadBytes;
+            o.ImportChunkBytes = settings.Api.ImportChunkBytes;
+        });
         services.AddProvisionerDashboard();
     }
 

@@ -65,6 +65,9 @@ public sealed class ApplianceSettings
     public JobSettings Jobs { get; set; } = new();
 
     public PowerSettings Power { get; set; } = new();
+
+    /// <summary>The REST API: image upload limit and import chunk size (Api:ImagesDirectory is ignored: Paths:Images rules).</summary>
+    public Api.ApiOptions Api { get; set; } = new();
 }
 
 public sealed class PowerSettings

@@ -119,6 +119,16 @@ public static class SettingsLoader
             Bad("Power:MonitorIntervalSeconds", $"{s.Power.MonitorIntervalSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (0 turns the monitor off; at most 86400)");
         }
 
+        if (s.Api.MaxImageUploadBytes < 1)
+        {
+            Bad("Api:MaxImageUploadBytes", $"{s.Api.MaxImageUploadBytes.ToString(CultureInfo.InvariantCulture)} must be a positive number of bytes");
+        }
+
+        if (s.Api.ImportChunkBytes is < 4096 or > 1 << 30 || s.Api.ImportChunkBytes % 4096 != 0)
+        {
+            Bad("Api:ImportChunkBytes", $"{s.Api.ImportChunkBytes.ToString(CultureInfo.InvariantCulture)} must be a multiple of 4096 between 4096 and 1073741824 (1 GiB)");
+        }
+
         return problems;
     }
 

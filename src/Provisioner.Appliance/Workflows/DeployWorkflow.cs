@@ -133,10 +133,11 @@ public sealed class DeployWorkflow(
         return new CloudInitSeed(userData.Output, metaData.Output, network.Output);
     }
 
+    /// <summary>An image elsewhere as registered; one of ours through the agent API, where the node's boot token is checked.</summary>
     private static string ImageUrl(string baseUrl, string location) =>
         Uri.TryCreate(location, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)
             ? location
-            : $"{baseUrl}/images/{string.Join('/', location.TrimStart('/').Split('/').Select(Uri.EscapeDataString))}";
+            : $"{baseUrl}{AgentApi.Images}/{string.Join('/', location.TrimStart('/').Split('/').Select(Uri.EscapeDataString))}";
 
     private static ProtocolFormat Format(Core.Inventory.ImageFormat format) => format switch
     {

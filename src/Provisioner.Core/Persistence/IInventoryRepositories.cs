@@ -115,6 +115,10 @@ public interface IImageRepository
 
     Task AddAsync(Image image, CancellationToken cancellationToken);
 
+    /// <summary>Replaces format, size, sha256, location and description of the image with <paramref name="image"/>'s id
+    /// (an import to another format); throws <see cref="KeyNotFoundException"/> when it is gone.</summary>
+    Task UpdateAsync(Image image, CancellationToken cancellationToken);
+
     Task DeleteAsync(Guid id, CancellationToken cancellationToken);
 }
 

@@ -32,6 +32,18 @@ internal sealed class ImageStore(StoreDatabase db) : IImageRepository
         }
     }
 
+    public async Task UpdateAsync(Image image, CancellationToken cancellationToken)
+    {
+        var changed = await db.ExecuteAsync(
+            "UPDATE images SET format = @format, size_bytes = @SizeBytes, sha256 = @Sha256, location = @Location, description = @Description WHERE id = @Id",
+            new { image.Id, format = (int)image.Format, image.SizeBytes, image.Sha256, image.Location, image.Description },
+            cancellationToken).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            throw new KeyNotFoundException($"No image {image.Id} ({image.Name}): it was deleted.");
+        }
+    }
+
     public Task DeleteAsync(Guid id, CancellationToken cancellationToken) => db.ExecuteAsync("DELETE FROM images WHERE id = @id", new { id }, cancellationToken);
 
     private sealed class Row

@@ -31,6 +31,8 @@ public sealed class ApplianceStartupTests
     [InlineData("Storage:Provider=Postgres", "Storage:ConnectionString: is required when Storage:Provider is Postgres")]
     [InlineData("Http:Urls=ftp://127.0.0.1:21", "Http:Urls: 'ftp://127.0.0.1:21' is not an http:// or https:// URL")]
     [InlineData("Tftp:Port=seventy", "Tftp:Port: 'seventy' is not a valid int32")]
+    [InlineData("Api:ImportChunkBytes=5000", "Api:ImportChunkBytes: 5000 must be a multiple of 4096")]
+    [InlineData("Api:MaxImageUploadBytes=0", "Api:MaxImageUploadBytes: 0 must be a positive number of bytes")]
     public async Task Start_BadSetting_OneLineNamingTheSettingAndExitCode2(string settings, string expected)
     {
         var s = settings.Split('|').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);

@@ -20,6 +20,7 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly string _disk = Path.Combine(Path.GetTempPath(), $"loop-disk-{Guid.NewGuid():N}.raw");
+    private readonly string _journals = Path.Combine(Path.GetTempPath(), $"loop-journal-{Guid.NewGuid():N}");
     private readonly FakePower _power = new();
     private readonly FakeSysfs _root = new();
     private readonly StringWriter _console = new();
@@ -39,6 +40,11 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
         await _stop.CancelAsync();
         await _appliance.DisposeAsync();
         File.Delete(_disk);
+        if (Directory.Exists(_journals))
+        {
+            Directory.Delete(_journals, recursive: true);
+        }
+
         _root.Dispose();
     }
 
@@ -73,11 +79,11 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
         var facts = Facts(new FileInfo(_disk).Length, _disk);
         var processes = new ProcessRunner(tail);
         var fs = new Provisioner.Agent.Facts.SysfsReader(_root.Root);
-        var http = new HttpClient();
+        var transport = new SocketsHttpHandler();
         ITaskHandler[] handlers =
         [
             new CommissionTaskHandler(_ => Task.FromResult(facts), appliance),
-            new DeployTaskHandler(() => facts.Disks, new HttpImageWriter(http, options.ApplianceUrl, options.Token), new NoCloudSeedWriter(processes)),
+            new DeployTaskHandler(() => facts.Disks, new VerifiedImageWriter(transport, options.ApplianceUrl, options.Token, _journals), new NoCloudSeedWriter(processes)),
             new WipeTaskHandler(() => facts.Disks, fs),
             new PowerTaskHandler(AgentTaskKind.Poweroff, _power),
             new PowerTaskHandler(AgentTaskKind.Reboot, _power),
@@ -139,7 +145,7 @@ public sealed class AgentTaskLoopTests : IAsyncLifetime
 
         Assert.False(result.Success);
         Assert.Equal("write-image", result.Step);
-        Assert.StartsWith("sha256 mismatch: expected aaaa", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("image digest mismatch: expected sha256 aaaa", result.Error, StringComparison.Ordinal);
         Assert.Contains(result.LogTail, l => l.Contains("failed in step write-image", StringComparison.Ordinal));
         Assert.DoesNotContain("deploy-done", _console.ToString(), StringComparison.Ordinal);
         Assert.Contains("PROVISIONER-EVENT error task=bad step=write-image", _console.ToString(), StringComparison.Ordinal);

@@ -153,6 +153,23 @@ public sealed class InMemoryImageRepository(InMemoryStore store) : IImageReposit
         return Task.CompletedTask;
     }
 
+    public Task UpdateAsync(Image image, CancellationToken cancellationToken)
+    {
+        store.Locked(() =>
+        {
+            var current = store.ImageRows.GetValueOrDefault(image.Id) ?? throw new KeyNotFoundException($"No image {image.Id} ({image.Name}): it was deleted.");
+            store.ImageRows[image.Id] = current with
+            {
+                Format = image.Format,
+                SizeBytes = image.SizeBytes,
+                Sha256 = image.Sha256,
+                Location = image.Location,
+                Description = image.Description,
+            };
+        });
+        return Task.CompletedTask;
+    }
+
     public Task DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
         store.Locked(() => store.ImageRows.Remove(id));

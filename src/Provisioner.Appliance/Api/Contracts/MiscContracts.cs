@@ -8,6 +8,27 @@ public sealed record ImageDto(Guid Id, string Name, string Format, long SizeByte
     public static ImageDto From(Image i) => new(i.Id, i.Name, ApiNames.Of(i.Format), i.SizeBytes, i.Sha256, i.Location, i.Description, i.CreatedAt);
 }
 
+/// <summary>The outcome of an import into the chunked format.</summary>
+/// <param name="Image">The image record as it is now (format chunked, location NAME/index.json).</param>
+/// <param name="SourceFormat">What the imported file was: raw, raw-gzip, raw-zstd or raw-xz.</param>
+/// <param name="ChunkSize">Raw bytes per chunk.</param>
+/// <param name="Chunks">Chunks in the index.</param>
+/// <param name="ZeroChunks">All-zero chunks (listed, not stored, never transferred).</param>
+/// <param name="StoredBytes">Size of the chunk data file.</param>
+/// <param name="Compression">Per-chunk compression: zstd or gzip.</param>
+/// <param name="IndexSha256">Hex sha256 of index.json.</param>
+public sealed record ImageImportDto(ImageDto Image, string SourceFormat, int ChunkSize, int Chunks, int ZeroChunks, long StoredBytes, string Compression, string IndexSha256);
+
+/// <summary>A progress sample of an import (Server-Sent Event "progress").</summary>
+/// <param name="Phase">transferring, then completed.</param>
+/// <param name="BytesDone">Raw bytes read and cut so far.</param>
+/// <param name="TotalBytes">Raw size when known (a raw file's length, or the registered size).</param>
+/// <param name="Percent">0..100 when the total is known.</param>
+/// <param name="ChunksDone">Chunks written (or found to be zero).</param>
+/// <param name="StoredBytes">Compressed bytes written so far.</param>
+/// <param name="BytesPerSecond">Raw bytes per second over the last interval.</param>
+public sealed record ImageImportProgressDto(string Phase, long BytesDone, long? TotalBytes, double? Percent, int ChunksDone, long StoredBytes, double BytesPerSecond);
+
 public sealed record ImageRequest(string? Name, string? Format, long? SizeBytes, string? Sha256, string? Location, string? Description);
 
 public sealed record TemplateDto(string Name, int Version, string Kind, string Content, string Author, DateTimeOffset CreatedAt, string? Comment, bool IsActive)

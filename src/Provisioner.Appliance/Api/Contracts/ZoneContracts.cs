@@ -208,6 +208,10 @@ public static class ApiValidation
         : !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') ? "Use letters, digits, '-', '_' and '.' only."
         : null;
 
+    /// <summary>An image name also names its files and directory in the images directory: no leading dot (".", "..", hidden files).</summary>
+    public static string? InvalidImageName(string? name) =>
+        InvalidName(name) ?? (name!.StartsWith('.') ? "Start with a letter or digit: the name becomes a file or directory name in the images directory." : null);
+
     /// <summary>RFC 1123 host label rules (letters, digits, hyphens; no leading/trailing hyphen), dots allowed for FQDNs.</summary>
     public static string? InvalidHostname(string? name) =>
         string.IsNullOrWhiteSpace(name) ? "Give a hostname."

@@ -1,15 +1,22 @@
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Provisioner.Appliance.Api.Contracts;
 using Provisioner.Appliance.Identity;
 using Provisioner.Core.Inventory;
 using Provisioner.Core.Persistence;
+using Provisioner.Imaging;
+using ImageFormat = Provisioner.Core.Inventory.ImageFormat;
 
 namespace Provisioner.Appliance.Api.Endpoints;
 
-/// <summary>/api/v1/images: register an image stored elsewhere, or upload one (sha256 verified while streaming to disk).</summary>
+/// <summary>
+/// /api/v1/images: register an image stored elsewhere, upload one (sha256 verified while streaming to disk), and import one
+/// into the chunked format (progress as Server-Sent Events when the client accepts text/event-stream).
+/// </summary>
 public static class ImageEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -19,7 +26,10 @@ public static class ImageEndpoints
         images.MapGet("/{image}", Get).WithName("GetImage");
         images.MapPost("/", Register).WithName("RegisterImage").RequireAuthorization(ProvisionerClaims.AdminPolicy);
         images.MapPut("/{name}/content", Upload).WithName("UploadImage").RequireAuthorization(ProvisionerClaims.AdminPolicy)
-            .Accepts<Stream>("application/octet-stream");
+            .Accepts<Stream>("application/octet-stream").Produces<ImageDto>(201).Produces<ImageImportDto>(201)
+            .Produces(200, contentType: "text/event-stream");
+        images.MapPost("/{name}/import", Import).WithName("ImportImage").RequireAuthorization(ProvisionerClaims.AdminPolicy)
+            .Produces<ImageImportDto>(200).Produces(200, contentType: "text/event-stream");
         images.MapDelete("/{image}", Delete).WithName("DeleteImage").RequireAuthorization(ProvisionerClaims.AdminPolicy);
     }
 
@@ -41,7 +51,7 @@ public static class ImageEndpoints
         HttpContext http, CancellationToken ct)
     {
         var e = new ValidationErrors();
-        if (ApiValidation.InvalidName(request.Name) is { } nameProblem)
+        if (ApiValidation.InvalidImageName(request.Name) is { } nameProblem)
         {
             e.Add("name", nameProblem);
         }
@@ -87,15 +97,17 @@ public static class ImageEndpoints
     }
 
     /// <summary>
-    /// PUT /images/{name}/content?sha256=HEX[&amp;format=raw|raw-gzip|...][&amp;rawSha256=HEX]: streams the body to a temporary file,
-    /// hashing as it goes; a digest mismatch deletes the file and answers 400. The importer then converts it.
+    /// PUT /images/{name}/content?sha256=HEX[&amp;format=raw|raw-gzip|...][&amp;rawSha256=HEX][&amp;import=chunked]: streams the body
+    /// to a temporary file in the images directory, hashing as it goes; a digest mismatch deletes the file and answers 400.
+    /// Then either the importer keeps it (NAME.img, .img.gz, ...), or with import=chunked it is converted into NAME/ and
+    /// the upload itself is dropped; rawSha256, when given, is then checked by the import, else the import's digest is kept.
     /// </summary>
-    private static async Task<Results<Created<ImageDto>, ProblemHttpResult>> Upload(string name, string? sha256, string? format, string? rawSha256,
-        string? description, HttpContext http, IImageRepository repo, IImageImporter importer, IOptions<ApiOptions> options, IAuditLog audit,
+    private static async Task<IResult> Upload(string name, string? sha256, string? format, string? rawSha256, string? description, string? import,
+        HttpContext http, IImageRepository repo, IImageImporter importer, ChunkedImageImport chunked, IOptions<ApiOptions> options, IAuditLog audit,
         TimeProvider time, CancellationToken ct)
     {
         var e = new ValidationErrors();
-        if (ApiValidation.InvalidName(name) is { } nameProblem)
+        if (ApiValidation.InvalidImageName(name) is { } nameProblem)
         {
             e.Add("name", nameProblem);
         }
@@ -110,10 +122,20 @@ public static class ImageEndpoints
         {
             e.Add("format", $"Use one of: {string.Join(", ", ApiNames.All<ImageFormat>())}.");
         }
-
-        if (imageFormat != ImageFormat.Raw && !IsSha256(rawSha256))
+        else if (imageFormat == ImageFormat.Chunked)
         {
-            e.Add("rawSha256", "A compressed upload also needs ?rawSha256= (the sha256 of the uncompressed disk image).");
+            e.Add("format", "Upload the image itself (raw, raw-gzip, raw-zstd or raw-xz) with import=chunked: the appliance makes the chunks.");
+        }
+
+        // Imported, a compressed upload's raw digest can be computed from the verified bytes; kept as is, it must be given.
+        if (imageFormat != ImageFormat.Raw && (rawSha256 is not null || import is null) && !IsSha256(rawSha256))
+        {
+            e.Add("rawSha256", "A compressed upload also needs ?rawSha256= (the sha256 of the uncompressed disk image), unless it is imported (import=chunked).");
+        }
+
+        if (import is not null && import != "chunked")
+        {
+            e.Add("import", "Use import=chunked, or leave it out to keep the file as uploaded.");
         }
 
         e.ThrowIfAny();
@@ -130,8 +152,8 @@ public static class ImageEndpoints
 
         var dir = Path.GetFullPath(options.Value.ImagesDirectory);
         Directory.CreateDirectory(dir);
-        var finalPath = Path.Combine(dir, name + Extension(imageFormat));
-        var tempPath = finalPath + ".upload-" + Guid.NewGuid().ToString("N");
+        var fileName = name + Extension(imageFormat);
+        var tempPath = Path.Combine(dir, $".{fileName}.upload-{Guid.NewGuid():N}");
         long size = 0;
         string actual;
         try
@@ -164,15 +186,14 @@ public static class ImageEndpoints
                     statusCode: 400, title: "Checksum mismatch", type: ApiExceptionFilter.ProblemBase + "checksum-mismatch");
             }
 
-            File.Move(tempPath, finalPath, overwrite: true);
+            if (import is null)
+            {
+                File.Move(tempPath, Path.Combine(dir, fileName), overwrite: true);
+            }
         }
         catch
         {
-            if (File.Exists(tempPath))
-            {
-                File.Delete(tempPath);
-            }
-
+            File.Delete(tempPath);
             throw;
         }
 
@@ -182,15 +203,152 @@ public static class ImageEndpoints
             Name = name,
             Format = imageFormat,
             SizeBytes = imageFormat == ImageFormat.Raw ? size : 0,
-            Sha256 = (imageFormat == ImageFormat.Raw ? actual : rawSha256!).ToLowerInvariant(),
-            Location = finalPath,
+            Sha256 = (imageFormat == ImageFormat.Raw ? actual : rawSha256 ?? "").ToLowerInvariant(),
+            // Relative to the images directory: the boot file and agent endpoints serve it from there.
+            Location = fileName,
             Description = description,
             CreatedAt = time.GetUtcNow(),
         };
+        if (import is not null)
+        {
+            return await RunImportAsync(http, StatusCodes.Status201Created, uploaded.SizeBytes, async (progress, token) =>
+            {
+                ChunkedImportOutcome outcome;
+                try
+                {
+                    outcome = await chunked.ImportAsync(name, tempPath, rawSha256 ?? (imageFormat == ImageFormat.Raw ? actual : null), progress, token);
+                }
+                finally
+                {
+                    File.Delete(tempPath);
+                }
+
+                var image = uploaded with { Format = ImageFormat.Chunked, SizeBytes = outcome.Index.ImageSize, Sha256 = outcome.Index.Sha256, Location = outcome.Location };
+                await repo.AddAsync(image, token);
+                await audit.RecordAsync(http, "image.upload", "image", image.Id.ToString(),
+                    $"{name}: {size} bytes, sha256 {actual}, imported into {outcome.Index.Chunks.Count} chunks");
+                return ImportDto(image, outcome);
+            }, ct);
+        }
+
         var image = await importer.ImportAsync(uploaded, ct);
         await repo.AddAsync(image, ct);
         await audit.RecordAsync(http, "image.upload", "image", image.Id.ToString(), $"{name}: {size} bytes, sha256 {actual}");
         return TypedResults.Created($"/api/v1/images/{image.Id}", ImageDto.From(image));
+    }
+
+    /// <summary>
+    /// POST /images/{name}/import: converts a registered image whose file is in the images directory (any format) into the
+    /// chunked format in NAME/, checks its raw sha256 against the registered one (422 when it differs, nothing changed),
+    /// then points the image at NAME/index.json. The original file is left in place.
+    /// </summary>
+    private static async Task<IResult> Import(string name, HttpContext http, IImageRepository repo, ChunkedImageImport chunked, IAuditLog audit,
+        CancellationToken ct)
+    {
+        if (ApiValidation.InvalidImageName(name) is { } nameProblem)
+        {
+            throw ApiValidationException.For("name", nameProblem);
+        }
+
+        var image = await repo.FindByNameAsync(name, ct) ?? throw new ApiNotFoundException($"No image '{name}'.");
+        if (image.Format == ImageFormat.Chunked)
+        {
+            throw new ImageImportException(409, "already-chunked", "The image is already chunked", $"Image '{image.Name}' is already in the chunked format ({image.Location}).");
+        }
+
+        var source = chunked.SourceFileOf(image);
+        return await RunImportAsync(http, StatusCodes.Status200OK, image.SizeBytes, async (progress, token) =>
+        {
+            var outcome = await chunked.ImportAsync(image.Name, source, image.Sha256, progress, token);
+            var updated = image with { Format = ImageFormat.Chunked, SizeBytes = outcome.Index.ImageSize, Location = outcome.Location };
+            await repo.UpdateAsync(updated, token);
+            await audit.RecordAsync(http, "image.import", "image", image.Id.ToString(),
+                $"{image.Name}: {ApiNames.Of(image.Format)} {image.Location} -> chunked {outcome.Location} ({outcome.Index.Chunks.Count} chunks)");
+            return ImportDto(updated, outcome);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs an import and answers its result as JSON, or, when the client accepts text/event-stream, as Server-Sent Events:
+    /// "progress" samples, then "done" (the result) or "error" (problem details: the status line was already sent).
+    /// </summary>
+    private static async Task<IResult> RunImportAsync(HttpContext http, int status, long knownSize,
+        Func<IProgress<ImageProgress>?, CancellationToken, Task<ImageImportDto>> run, CancellationToken ct)
+    {
+        if (!http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            var result = await run(null, ct);
+            return status == StatusCodes.Status201Created
+                ? TypedResults.Created($"/api/v1/images/{result.Image.Id}", result)
+                : TypedResults.Ok(result);
+        }
+
+        var events = Channel.CreateUnbounded<(string, object)>(new UnboundedChannelOptions { SingleReader = true });
+        var progress = new EventProgress(events.Writer, knownSize > 0 ? knownSize : null);
+        var import = Task.Run(async () =>
+        {
+            try
+            {
+                events.Writer.TryWrite(("done", await run(progress, ct)));
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                events.Writer.TryWrite(("error", ProblemOf(http, e)));
+            }
+            finally
+            {
+                events.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+        http.Response.StatusCode = status;
+        await ServerSentEvents.WriteAsync(http, events.Reader.ReadAllAsync(ct), ct);
+        await import.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return Results.Empty;
+    }
+
+    private static ProblemDetails ProblemOf(HttpContext http, Exception e)
+    {
+        var (status, type, title, detail) = e switch
+        {
+            ImageImportException i => (i.Status, i.Type, i.Title, i.Message),
+            Core.Persistence.DuplicateException d => (409, "duplicate", "It already exists", d.Message),
+            KeyNotFoundException k => (404, "not-found", "Not found", k.Message),
+            _ => (500, "internal", "Internal error", "The import failed unexpectedly; the appliance log has the details (search for the trace id)."),
+        };
+        if (status == 500)
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ImageEndpoints)).LogError(e, "Image import failed: {Error}", e.Message);
+        }
+
+        return new ProblemDetails { Status = status, Type = ApiExceptionFilter.ProblemBase + type, Title = title, Detail = detail };
+    }
+
+    private static ImageImportDto ImportDto(Image image, ChunkedImportOutcome outcome) => new(
+        ImageDto.From(image),
+        outcome.SourceFormat switch
+        {
+            Imaging.ImageFormat.Gzip => ApiNames.Of(ImageFormat.RawGzip),
+            Imaging.ImageFormat.Zstd => ApiNames.Of(ImageFormat.RawZstd),
+            Imaging.ImageFormat.Xz => ApiNames.Of(ImageFormat.RawXz),
+            _ => ApiNames.Of(ImageFormat.Raw),
+        },
+        outcome.Index.ChunkSize,
+        outcome.Index.Chunks.Count,
+        outcome.Index.Chunks.Count(c => c.Zero),
+        outcome.Index.DataSize,
+        outcome.Index.Compression.ToString().ToLowerInvariant(),
+        outcome.IndexSha256);
+
+    /// <summary>Import progress as "progress" events (the builder samples once a second, and once at the end).</summary>
+    private sealed class EventProgress(ChannelWriter<(string, object)> events, long? knownSize) : IProgress<ImageProgress>
+    {
+        public void Report(ImageProgress value)
+        {
+            var total = value.TotalBytes ?? knownSize;
+            var percent = total is > 0 ? Math.Min(100, 100.0 * value.BytesDone / total.Value) : (double?)null;
+            events.TryWrite(("progress", new ImageImportProgressDto(value.Phase.ToString().ToLowerInvariant(), value.BytesDone, total, percent,
+                value.ChunksDone, value.TransferredBytes, value.BytesPerSecond)));
+        }
     }
 
     private static async Task<NoContent> Delete(string image, IImageRepository repo, IAuditLog audit, HttpContext http, CancellationToken ct)
