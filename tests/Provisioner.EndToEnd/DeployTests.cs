@@ -20,7 +20,8 @@ public sealed class DeployTests
         var machine = await rack.Network.AddMachineWithBmcAsync(mac => new MachineSpec { Name = "m1", Mac = mac, Firmware = Firmware.Uefi });
         var bmc = machine.Bmc!;
         var node = await rack.RegisterAsync(machine, slot: 1);
-        await rack.RegisterTestOsAsync();
+        var image = await rack.RegisterTestOsAsync();
+        Assert.Equal("chunked", image["format"]!.GetValue<string>());
         Assert.False(machine.IsRunning);
 
         // Commission: the appliance sets PXE and powers the machine on through its BMC.

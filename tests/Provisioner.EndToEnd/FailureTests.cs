@@ -19,8 +19,8 @@ public sealed class FailureTests
     {
         await using var rack = await VirtualBpod.StartAsync(extraSettings: new Dictionary<string, string> { ["Jobs:WaitAgentMinutes"] = "1" });
 
-        // A BMC address nothing answers on (inside the rack's namespace, so nothing leaves it).
-        var silentBmc = new IPEndPoint(IPAddress.Parse(VirtualRackNetwork.ManagementPrefix + "99"), 623);
+        // A BMC address on the rack's own network that nothing answers (ARP goes unanswered; nothing leaves the namespace).
+        var silentBmc = new IPEndPoint(IPAddress.Parse("10.77.0.250"), 623);
         var deadBmcNode = await rack.RegisterAsync("52:54:00:77:0f:01", slot: 9, silentBmc);
         var uncabled = await rack.Network.AddMachineWithBmcAsync(cabled: false);
         var uncabledNode = await rack.RegisterAsync(uncabled, slot: 2);
@@ -45,7 +45,7 @@ public sealed class FailureTests
 
         // The cabled machine commissions; its deploy of an image registered with the wrong digest fails verification.
         await rack.WaitForNodeStateAsync(good.Spec.Mac, "ready", TimeSpan.FromMinutes(5), good);
-        await rack.RegisterTestOsAsync("bad-sum", sha256: new string('0', 64));
+        await rack.RegisterTestOsAsync("bad-sum", sha256: new string('0', 64), chunked: false); // an import would refuse it
         await rack.ActAsync(goodNode, "deploy", new { image = "bad-sum", profile = "test-os" });
         var bad = await WaitFailedAsync(rack, goodNode, "failed-deployment", TimeSpan.FromMinutes(6));
         Assert.Equal("stream-image", bad["failedStep"]!.GetValue<string>());

@@ -174,6 +174,13 @@ public sealed class IpmiPowerDriver : IPowerDriver, IAsyncDisposable
         {
             throw Translate(e);
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // No route, host unreachable, port refused: the BMC cannot be reached from here (the management network).
+            throw new PowerException(
+                $"BMC {target.Address}:{target.Port ?? 623}: {e.Message} ({e.SocketErrorCode}); check the BMC address and that this appliance has a route to the management network.",
+                PowerErrorKind.NoResponse, isTransient: true, e);
+        }
     }
 
     private IpmiClient GetClient(PowerTarget target)

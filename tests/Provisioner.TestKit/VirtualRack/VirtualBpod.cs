@@ -36,7 +36,11 @@ public sealed class VirtualBpod : IAsyncDisposable
 
     public VirtualRackNetwork Network { get; }
 
-    public ApplianceProcess Appliance { get; }
+    public ApplianceProcess Appliance { get; private set; }
+
+    private readonly List<ApplianceProcess> _killed = [];
+
+    private IDictionary<string, string> _settings = new Dictionary<string, string>();
 
     public ApplianceApiClient Api { get; }
 
@@ -140,6 +144,7 @@ public sealed class VirtualBpod : IAsyncDisposable
 
             return new VirtualBpod(network, appliance, api, zone, bpod, z["id"]!.GetValue<string>(), b["id"]!.GetValue<string>())
             {
+                _settings = settings,
                 Routed = routed,
                 RoutedBpodId = routedId,
             };
@@ -191,7 +196,8 @@ public sealed class VirtualBpod : IAsyncDisposable
     /// appliance's images directory and registered with its raw size and sha256, as ops do for an image they copied there.
     /// </summary>
     /// <param name="sha256">The digest to register; a wrong one makes the deploy fail verification.</param>
-    public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os", string? sha256 = null)
+    /// <param name="chunked">Then import it into the chunked format (verified against the digest), as ops do before deploying.</param>
+    public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os", string? sha256 = null, bool chunked = true)
     {
         var dir = RepoPaths.Of("images", "test-os", "out");
         var digests = File.ReadAllLines(Path.Combine(dir, "manifest.sha256"))
@@ -200,7 +206,7 @@ public sealed class VirtualBpod : IAsyncDisposable
         var images = Path.Combine(Appliance.DataDirectory, "images");
         Directory.CreateDirectory(images);
         File.Copy(Path.Combine(dir, "disk.img.zst"), Path.Combine(images, name + ".raw.zst"), overwrite: true);
-        return await Api.PostAsync("api/v1/images", new
+        var image = await Api.PostAsync("api/v1/images", new
         {
             name,
             format = "raw-zstd",
@@ -209,6 +215,13 @@ public sealed class VirtualBpod : IAsyncDisposable
             location = name + ".raw.zst",
             description = "the project's test OS (UEFI)",
         });
+        if (chunked)
+        {
+            await Api.PostAsync($"api/v1/images/{name}/import", new { });
+            image = await Api.GetAsync($"api/v1/images/{name}");
+        }
+
+        return image;
     }
 
     /// <summary>Asks for a lifecycle action (commission, deploy, release...) and returns the job it started.</summary>
@@ -279,10 +292,28 @@ public sealed class VirtualBpod : IAsyncDisposable
 
     private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
 
+    /// <summary>
+    /// Kills the appliance with SIGKILL (no shutdown of any kind) and starts it again on the same data directory and
+    /// settings, as after a power loss of the appliance's own machine.
+    /// </summary>
+    public async Task KillAndRestartApplianceAsync()
+    {
+        PeerProcess.Signal(Appliance.Process.Pid, 9);
+        await Appliance.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        _killed.Add(Appliance);
+        Appliance = await ApplianceProcess.StartAsync(_settings, netns: Network.Namespace.Name, dataDirectory: Appliance.DataDirectory,
+            startTimeout: TimeSpan.FromSeconds(90));
+    }
+
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
         await Appliance.DisposeAsync();
+        foreach (var first in _killed)
+        {
+            await first.DisposeAsync(); // the first one owns the data directory
+        }
+
         await Network.DisposeAsync();
     }
 }
