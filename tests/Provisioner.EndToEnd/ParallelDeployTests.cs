@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Provisioner.TestKit.VirtualRack;
+using Xunit.Abstractions;
 
 namespace Provisioner.EndToEnd;
 
@@ -11,7 +12,7 @@ namespace Provisioner.EndToEnd;
 [Trait("Area", "EndToEnd")]
 [Trait("Peer", "qemu")]
 [Trait("Peer", "ipmi_sim")]
-public sealed class ParallelDeployTests
+public sealed class ParallelDeployTests(ITestOutputHelper output)
 {
     private const int Machines = 4;
 
@@ -62,6 +63,7 @@ public sealed class ParallelDeployTests
             }
         }
 
+        output.WriteLine(string.Join('\n', outcomes));
         // The nodes not caught mid-stream are unaffected by the restart: at least those deploy.
         Assert.True(outcomes.Count(o => o.Contains(": deployed", StringComparison.Ordinal)) >= 1, string.Join('\n', outcomes));
     }
