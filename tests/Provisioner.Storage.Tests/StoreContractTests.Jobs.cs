@@ -148,7 +148,7 @@ public abstract partial class StoreContractTests
         var step = job.Steps[1] with
         {
             State = StepState.Running, Attempt = 2, StartedAt = TestData.T0, BytesDone = 512, BytesTotal = 1024, Percent = 50, BytesPerSecond = 8.5,
-            Message = "half", Checkpoint = "{\"offset\":512}",
+            Message = "half", Checkpoint = "{\"offset\":512}", RanBy = "a",
         };
         await Store.Jobs.SaveStepAsync(job.Id, "a", step, Ct);
         var read = await Store.Jobs.GetAsync(job.Id, Ct);
