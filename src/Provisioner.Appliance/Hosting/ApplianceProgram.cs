@@ -1,6 +1,7 @@
 using Provisioner.Appliance.Health;
 using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
+using Provisioner.Appliance.Services;
 using Provisioner.Core.Persistence;
 using Provisioner.Storage;
 using Provisioner.Templates.Authoring;
@@ -42,6 +43,17 @@ public static class ApplianceProgram
             {
                 var settingsArgs = SettingsArguments(args).ToHashSet(StringComparer.Ordinal);
                 return await AdminCommand.RunAsync(args.Where(a => !settingsArgs.Contains(a)).ToArray(), app.Services).ConfigureAwait(false);
+            }
+
+            // Before any job is taken back: the jobs leased to this name are ours only if no live process holds the name.
+            try
+            {
+                await app.Services.GetRequiredService<ApplianceMembership>().ClaimAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SettingsException e)
+            {
+                await Console.Error.WriteLineAsync($"provisioner-appliance: configuration error: {e.Message}").ConfigureAwait(false);
+                return ConfigurationErrorExitCode;
             }
 
             await app.RunAsync().ConfigureAwait(false);

@@ -47,7 +47,8 @@ public sealed class ApplianceSettings
     /// Empty: derived from the first HTTP listen URL (which must then not be a wildcard address).</summary>
     public string PublicBaseUrl { get; set; } = string.Empty;
 
-    /// <summary>A name for this appliance in logs and job leases (several appliances on one PostgreSQL).</summary>
+    /// <summary>A name for this appliance in logs and job leases, unique among the appliances sharing a database (a second live
+    /// appliance with the same name is refused at start-up).</summary>
     public string ApplianceName { get; set; } = Environment.MachineName;
 
     public StorageSettings Storage { get; set; } = new();
@@ -139,4 +140,9 @@ public sealed class JobSettings
 
     /// <summary>Jobs running at once on this appliance.</summary>
     public int MaxConcurrent { get; set; } = 16;
+
+    /// <summary>How long a job's lease (and this appliance's name) outlives its last heartbeat: after a crash, another
+    /// appliance on the same database takes the running jobs over this long after the last heartbeat. Heartbeats come
+    /// every third of it.</summary>
+    public int LeaseSeconds { get; set; } = 30;
 }
