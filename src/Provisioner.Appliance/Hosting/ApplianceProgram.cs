@@ -17,6 +17,9 @@ public static class ApplianceProgram
     /// <summary>Exit code for a configuration the appliance cannot start with.</summary>
     public const int ConfigurationErrorExitCode = 2;
 
+    /// <summary>The named secret holding the boot token key (shared by the appliances of one database).</summary>
+    internal const string BootTokenKeySecret = "system/boot-token-key";
+
     public static async Task<int> RunAsync(string[] args)
     {
         // "provisioner-appliance admin ..." manages users against the same configuration, then exits.
@@ -98,6 +101,20 @@ public static class ApplianceProgram
         catch (SchemaTooNewException e)
         {
             await Console.Error.WriteLineAsync($"provisioner-appliance: storage error: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
+
+        // Appliances sharing a database must share the key ring: say so now rather than fail on the first secret.
+        try
+        {
+            await app.Services.GetRequiredService<ISecretRepository>().GetAsync(BootTokenKeySecret, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync(
+                $"provisioner-appliance: configuration error: KeyRingDirectory: the secrets in this database were encrypted with a key ring this " +
+                $"appliance does not have ({Path.GetFullPath(ApplianceServices.KeyRingDirectory(settings))}). Appliances sharing a database must share " +
+                "the key ring: point KeyRingDirectory at the same directory as the others, or copy their keys there.").ConfigureAwait(false);
             return false;
         }
 

@@ -16,7 +16,7 @@ internal static class ApplianceServices
     {
         Directory.CreateDirectory(settings.DataDirectory);
         // The key ring encrypts BMC passwords and secrets in the database: readable by the appliance's user only.
-        var keys = Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "keys"));
+        var keys = Directory.CreateDirectory(KeyRingDirectory(settings));
         File.SetUnixFileMode(keys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         services.AddDataProtection()
             .SetApplicationName("provisioner")
@@ -30,6 +30,10 @@ internal static class ApplianceServices
         services.AddProvisionerApi();
         services.AddProvisionerDashboard();
     }
+
+    /// <summary>KeyRingDirectory, or "keys" in the data directory.</summary>
+    public static string KeyRingDirectory(ApplianceSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.KeyRingDirectory) ? Path.Combine(settings.DataDirectory, "keys") : settings.KeyRingDirectory;
 
     public static void Map(WebApplication app, ApplianceSettings settings)
     {

@@ -51,6 +51,10 @@ public sealed class ApplianceSettings
     /// appliance with the same name is refused at start-up).</summary>
     public string ApplianceName { get; set; } = Environment.MachineName;
 
+    /// <summary>The Data Protection key ring that encrypts BMC passwords and secrets in the database. Empty: "keys" in the
+    /// data directory. Appliances sharing a database must share it (the same directory, or a copy of the first one's).</summary>
+    public string KeyRingDirectory { get; set; } = string.Empty;
+
     public StorageSettings Storage { get; set; } = new();
 
     public HttpSettings Http { get; set; } = new();

@@ -65,7 +65,7 @@ public static class BootComposition
     /// <summary>The boot token key lives in the store, so every appliance of an installation accepts every token.</summary>
     private static byte[] LoadBootTokenKey(ISecretRepository secrets)
     {
-        const string name = "system/boot-token-key";
+        const string name = Hosting.ApplianceProgram.BootTokenKeySecret;
         var existing = secrets.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult();
         if (existing is not null)
         {
