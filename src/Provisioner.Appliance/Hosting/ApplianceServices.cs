@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Provisioner.Appliance.Api;
 using Provisioner.Appliance.Dashboard;
+using Provisioner.Appliance.Diagnostics;
 using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
 using Provisioner.Appliance.Security;
@@ -28,6 +29,7 @@ internal static class ApplianceServices
         services.AddProvisionerJobs(settings);
         services.AddProvisionerIdentity();
         services.AddProvisionerApi();
+        services.AddProvisionerDiagnostics();
         services.AddProvisionerDashboard();
     }
 
