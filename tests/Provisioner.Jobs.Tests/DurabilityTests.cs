@@ -189,6 +189,44 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task NewerInstanceOfTheSameAppliance_TakesTheJobOver_TheOlderStopsAndWritesNothingMore()
+    {
+        var started = new TaskCompletionSource();
+        var stopped = new TaskCompletionSource();
+        var wf = new TestWorkflow("hang", JobStepDefinition.Create("wait-agent", async (ctx, ct) =>
+        {
+            started.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                stopped.TrySetResult();
+            }
+        }));
+        // The older process: frozen longer than its lease, it lost the appliance name to a newer one.
+        await using var h = (await EngineHarness.CreateSqliteAsync([wf], EngineHarness.FastOptions() with { InstanceId = "old" })).Start();
+        var job = await h.SubmitAsync("hang");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("appliance-test/old", (await h.Store.Jobs.GetAsync(job.Id, Ct))!.LeaseOwner);
+
+        // The newer process starts: it takes back what its name held, at once.
+        Assert.Equal(1, await h.Store.Jobs.ExpireLeasesOfApplianceAsync("appliance-test", h.Time.GetUtcNow(), Ct));
+        var taken = Assert.Single(await h.Store.Jobs.ClaimAsync(new JobClaimRequest
+        {
+            Owner = "appliance-test/new", Now = h.Time.GetUtcNow(), LeaseDuration = TimeSpan.FromMinutes(5), Limit = 1, Kinds = ["hang"],
+        }, Ct));
+
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        var after = await h.Store.Jobs.GetAsync(job.Id, Ct);
+        Assert.Equal(JobState.Running, after!.State);
+        Assert.Equal("appliance-test/new", after.LeaseOwner);
+        Assert.Equal(taken.Steps[0], after.Steps[0]);
+    }
+
+    [Fact]
     public async Task LogAsync_ReturnsOnlyOnceTheLineAndEveryEarlierOneIsStored()
     {
         IReadOnlyList<JobLogLine>? seenFromInside = null;

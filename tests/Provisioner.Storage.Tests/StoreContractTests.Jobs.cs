@@ -131,6 +131,23 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task Jobs_ExpireLeasesOfAppliance_ExpiresEveryInstanceOfThatNameAndNoOther()
+    {
+        string[] owners = ["alpha", "alpha/1a2b", "alpha/3c4d", "alphabet/9", "alphax", "beta/1a2b"];
+        foreach (var owner in owners)
+        {
+            await Store.Jobs.InsertAsync(NewJob(), Ct);
+            Assert.Single(await Store.Jobs.ClaimAsync(Claim(owner, 1), Ct));
+        }
+
+        Assert.Equal(3, await Store.Jobs.ExpireLeasesOfApplianceAsync("alpha", Time.GetUtcNow(), Ct));
+        var taken = await Store.Jobs.ClaimAsync(Claim("alpha/5e6f", 10), Ct);
+        Assert.Equal(3, taken.Count);
+        var all = await Store.Jobs.ListAsync(new JobQuery { Page = new PageRequest(0, 100) }, Ct);
+        Assert.Equal(["alpha/5e6f", "alpha/5e6f", "alpha/5e6f", "alphabet/9", "alphax", "beta/1a2b"], all.Items.Select(j => j.LeaseOwner!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Jobs_ExpireLeasesOfOwner_MakesItsJobsClaimableAtOnce()
     {
         await Store.Jobs.InsertAsync(NewJob(), Ct);

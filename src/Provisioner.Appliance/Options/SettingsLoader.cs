@@ -119,9 +119,9 @@ public static class SettingsLoader
             Bad("Jobs:LeaseSeconds", $"{s.Jobs.LeaseSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (3-3600)");
         }
 
-        if (string.IsNullOrWhiteSpace(s.ApplianceName))
+        if (string.IsNullOrWhiteSpace(s.ApplianceName) || s.ApplianceName.Contains('/', StringComparison.Ordinal))
         {
-            Bad("ApplianceName", "must not be empty: it names this appliance's job leases");
+            Bad("ApplianceName", $"'{s.ApplianceName}' cannot be used: it names this appliance's job leases and must be non-empty, without '/'");
         }
 
         if (s.Power.MonitorIntervalSeconds is < 0 or > 86_400)

@@ -17,6 +17,10 @@ public sealed partial class ApplianceMembership(IApplianceRegistry registry, App
 {
     private ApplianceInstance? _self;
 
+    /// <summary>This process's instance: with the name it owns the job leases ("name/instance"), so a process that lost the
+    /// name to a newer one (it was frozen longer than a lease) cannot renew or write any job.</summary>
+    public Guid InstanceId { get; } = Guid.NewGuid();
+
     /// <summary>How long after its last heartbeat a name is free for another process (the job lease duration).</summary>
     public TimeSpan LiveWindow => TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds);
 
@@ -29,7 +33,7 @@ public sealed partial class ApplianceMembership(IApplianceRegistry registry, App
         var self = new ApplianceInstance
         {
             Name = settings.ApplianceName,
-            InstanceId = Guid.NewGuid(),
+            InstanceId = InstanceId,
             Host = Environment.MachineName,
             BootId = HostBootId(),
             Pid = Environment.ProcessId,

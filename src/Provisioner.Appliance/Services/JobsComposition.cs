@@ -69,6 +69,7 @@ public static class JobsComposition
             new JobEngineOptions
             {
                 ApplianceId = settings.ApplianceName,
+                InstanceId = sp.GetRequiredService<ApplianceMembership>().InstanceId.ToString("N")[..12],
                 MaxConcurrentJobs = settings.Jobs.MaxConcurrent,
                 LeaseDuration = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds),
                 HeartbeatInterval = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds) / 3,

@@ -164,7 +164,7 @@ internal sealed partial class JobRunner
                 // Durable and first in the step's log, so the log reads as what happened: who stopped, who carried on.
                 await AppendLogAsync([LogLine(record.Index, "warn",
                     $"step '{record.Name}' was interrupted during attempt {Math.Max(1, record.Attempt)}: {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} " +
-                    $"stopped mid-step; appliance {Owner} runs it again (steps are re-runnable)")], CancellationToken.None).ConfigureAwait(false);
+                    $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable)")], CancellationToken.None).ConfigureAwait(false);
             }
             else if (record is { State: StepState.Pending, Attempt: > 0, FinishedAt: { } failedAt })
             {
@@ -209,7 +209,7 @@ internal sealed partial class JobRunner
             var run = new StepRun(this, record with
             {
                 State = StepState.Running, Attempt = attempt, MaxAttempts = maxAttempts, StartedAt = started, FinishedAt = null, Error = null,
-                Percent = null, BytesDone = null, BytesTotal = null, BytesPerSecond = null, Message = null, RanBy = Owner,
+                Percent = null, BytesDone = null, BytesTotal = null, BytesPerSecond = null, Message = null, RanBy = _engine.ApplianceId,
             }, resumed);
             await SaveStepAsync(run, CancellationToken.None).ConfigureAwait(false);
             _engine.Events.Publish(JobEvent(JobEventTypes.Step, run.Record), progress: false);

@@ -191,6 +191,10 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
         db.ExecuteAsync("UPDATE jobs SET lease_expires_at = @epoch WHERE lease_owner = @owner AND state = 2", new { owner, epoch = DateTimeOffset.UnixEpoch },
             cancellationToken);
 
+    public Task<int> ExpireLeasesOfApplianceAsync(string applianceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.ExecuteAsync("UPDATE jobs SET lease_expires_at = @epoch WHERE state = 2 AND (lease_owner = @applianceId OR substr(lease_owner, 1, @n) = @prefix)",
+            new { applianceId, prefix = applianceId + "/", n = applianceId.Length + 1, epoch = DateTimeOffset.UnixEpoch }, cancellationToken);
+
     public Task SaveStepAsync(Guid jobId, string owner, StepRecord step, CancellationToken cancellationToken) =>
         db.WriteAsync(async (c, tx) =>
         {
