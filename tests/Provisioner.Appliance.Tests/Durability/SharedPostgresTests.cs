@@ -74,32 +74,27 @@ public sealed class SharedPostgresTests(PostgresFixture postgres) : IDisposable
     public async Task OneApplianceKilled_TheOtherTakesOverItsRunningJobsOnlyAfterTheirLeasesExpire()
     {
         var cs = await postgres.CreateDatabaseAsync("takeover");
-        var alpha = await ApplianceProcess.StartAsync(Settings(cs, "alpha"));
+        await using var alpha = await ApplianceProcess.StartAsync(Settings(cs, "alpha"));
         await using var beta = await ApplianceProcess.StartAsync(Settings(cs, "beta"));
+        using var a = new ApplianceApiClient(new HttpClient(), alpha.BaseUrl);
         using var b = new ApplianceApiClient(new HttpClient(), beta.BaseUrl);
+        await a.SetupAdminAsync();
+        await b.LoginAsync();
         List<string> ids = [];
-        DateTimeOffset killedAt;
-        string[] interrupted;
-        await using (alpha)
+        for (var i = 0; i < 40; i++)
         {
-            using var a = new ApplianceApiClient(new HttpClient(), alpha.BaseUrl);
-            await a.SetupAdminAsync();
-            await b.LoginAsync();
-            for (var i = 0; i < 40; i++)
-            {
-                var job = await (i % 2 == 0 ? a : b).PostAsync("api/v1/jobs", new { kind = "noop", parameters = new { steps = 3, sleepMilliseconds = 1500 } });
-                ids.Add(job["id"]!.GetValue<string>());
-            }
-
-            // Both busy (16 jobs each at most), then alpha dies in the middle of its steps.
-            await WaitUntilAsync(async () => (await ListAsync(b)).Count(j => RunningStepBy(j, "alpha") is not null) >= 4, "alpha to run jobs");
-            PeerProcess.Signal(alpha.Process.Pid, 9);
-            killedAt = DateTimeOffset.UtcNow;
-            Assert.True(await alpha.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)), "alpha survived SIGKILL");
+            var job = await (i % 2 == 0 ? a : b).PostAsync("api/v1/jobs", new { kind = "noop", parameters = new { steps = 3, sleepMilliseconds = 1500 } });
+            ids.Add(job["id"]!.GetValue<string>());
         }
 
+        // Both busy (16 jobs each at most), then alpha dies in the middle of its steps.
+        await WaitUntilAsync(async () => (await ListAsync(b)).Count(j => RunningStepBy(j, "alpha") is not null) >= 4, "alpha to run jobs");
+        PeerProcess.Signal(alpha.Process.Pid, 9);
+        var killedAt = DateTimeOffset.UtcNow;
+        Assert.True(await alpha.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)), "alpha survived SIGKILL");
+
         // What alpha left: jobs with a step it was running. Nobody else may touch them until their leases run out.
-        interrupted = (await ListAsync(b)).Where(j => RunningStepBy(j, "alpha") is not null).Select(j => j["id"]!.GetValue<string>()).ToArray();
+        var interrupted = (await ListAsync(b)).Where(j => RunningStepBy(j, "alpha") is not null).Select(j => j["id"]!.GetValue<string>()).ToArray();
         Assert.NotEmpty(interrupted);
 
         var jobs = await WaitAllFinishedAsync(b, ids);
