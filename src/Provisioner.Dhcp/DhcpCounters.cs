@@ -40,6 +40,8 @@ public enum DhcpDropReason
     CommitFailed,
     /// <summary>Sending the reply failed.</summary>
     SendFailed,
+    /// <summary>The client is one of <see cref="DhcpServerOptions.IgnoredClients"/>.</summary>
+    IgnoredClient,
 }
 
 /// <summary>A point-in-time copy of the counters (for the API and logs).</summary>

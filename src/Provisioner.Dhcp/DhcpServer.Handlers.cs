@@ -36,6 +36,13 @@ public sealed partial class DhcpServer
         }
 
         Counters.Received(type);
+        if (_ignoredClients.Count > 0 && _ignoredClients.Contains(request.HardwareAddress))
+        {
+            // Our own probe: silently, it is no problem of the network.
+            Counters.Dropped(DhcpDropReason.IgnoredClient);
+            return;
+        }
+
         var ctx = new RequestContext(item, request, LeaseTable.ClientKey(request));
         ctx.Scope = SelectScope(ctx);
         ctx.ServerAddress = ServerAddressFor(ctx);

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +27,7 @@ public sealed partial class DhcpServer
     private const int ClientPort = 68;
 
     private readonly DhcpServerOptions _options;
+    private readonly FrozenSet<PhysicalAddress> _ignoredClients;
     private readonly IReadOnlyList<IDatagramChannel> _channels;
     private readonly IDhcpScopeSource _scopes;
     private readonly IDhcpBootPolicy _policy;
@@ -62,6 +65,7 @@ public sealed partial class DhcpServer
         }
 
         _options = options;
+        _ignoredClients = options.IgnoredClients.ToFrozenSet();
         _channels = channels;
         _scopes = scopes ?? throw new ArgumentNullException(nameof(scopes));
         _policy = bootPolicy ?? throw new ArgumentNullException(nameof(bootPolicy));

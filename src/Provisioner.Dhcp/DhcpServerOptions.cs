@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 
 namespace Provisioner.Dhcp;
 
@@ -65,6 +66,10 @@ public sealed class DhcpServerOptions
 
     /// <summary>Largest reply this server sends when the client states no maximum (option 57), minus IP/UDP headers.</summary>
     public int MaxReplyLength { get; set; } = 1500 - 28;
+
+    /// <summary>Client MACs never answered (counted as <see cref="DhcpDropReason.IgnoredClient"/>): probes of our own, such as the
+    /// appliance's search for other DHCP servers, which must neither get a lease nor be enlisted.</summary>
+    public IReadOnlyCollection<PhysicalAddress> IgnoredClients { get; set; } = [];
 
     /// <summary>Answer IPv6 router solicitations with a router advertisement of lifetime 0 (see <see cref="RouterAdvertisementResponder"/>).</summary>
     public bool RouterAdvertisement { get; set; } = true;

@@ -58,6 +58,9 @@ public sealed record StepRecord
 
     /// <summary>Small JSON the step saved so a re-run (after a crash or a retry) can resume instead of starting over.</summary>
     public string? Checkpoint { get; init; }
+
+    /// <summary>The appliance that ran (or runs) the latest attempt of this step; null before the first attempt.</summary>
+    public string? RanBy { get; init; }
 }
 
 /// <summary>A durable provisioning job for one node (or a BPOD-wide job).</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Provisioner.Core.Boot;
 using Provisioner.Core.Persistence;
 using Provisioner.Jobs.Engine;
+using Provisioner.Storage.Appliances;
 using Provisioner.Storage.Audit;
 using Provisioner.Storage.Boot;
 using Provisioner.Storage.Identity;
@@ -44,6 +45,7 @@ public sealed class ProvisionerStore : IAsyncDisposable
         Users = new UserStore(db);
         BootEvents = new BootEventStore(db);
         Jobs = new SqlJobStore(db);
+        Appliances = new ApplianceStore(db);
     }
 
     public StorageProvider Provider => _db.Dialect == SqlDialect.Sqlite ? StorageProvider.Sqlite : StorageProvider.Postgres;
@@ -73,6 +75,8 @@ public sealed class ProvisionerStore : IAsyncDisposable
     public IBootEventRepository BootEvents { get; }
 
     public IJobStore Jobs { get; }
+
+    public IApplianceRegistry Appliances { get; }
 
     /// <summary>The newest schema version this code knows for the provider.</summary>
     public int KnownSchemaVersion => SchemaMigrator.Load(_db.Dialect).Count;

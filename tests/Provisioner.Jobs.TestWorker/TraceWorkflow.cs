@@ -10,6 +10,9 @@ public sealed record TraceParameters
     public int Steps { get; init; } = 5;
 
     public int StepMilliseconds { get; init; } = 200;
+
+    /// <summary>Each step adds a line to the job log after its "start" and traces "logged" once it has (not waiting for it to be stored).</summary>
+    public bool Log { get; init; }
 }
 
 /// <summary>
@@ -29,6 +32,12 @@ public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
         return Enumerable.Range(0, p.Steps).Select(i => JobStepDefinition.Create($"trace-{i}", async (ctx, ct) =>
         {
             Append("start", ctx);
+            if (p.Log)
+            {
+                ctx.Log(JobLogLevel.Info, $"trace-{i} running in process {Environment.ProcessId}");
+                Append("logged", ctx);
+            }
+
             try
             {
                 if (p.StepMilliseconds > 0)

@@ -56,6 +56,27 @@ public sealed class CrashTests : IDisposable
         Assert.All(trace.Where(l => l.Pid == second.Pid), l => Assert.True(l.Ticks > killedAt));
     }
 
+    [Fact]
+    public async Task KillRightAfterAStepLogged_TheLogLineSurvives()
+    {
+        await using var store = ProvisionerStore.Open(new StorageSettings { ConnectionString = ConnectionString }, new PlainProtector());
+        await store.MigrateAsync();
+        var service = new JobService(store.Jobs, new WorkflowRegistry([new TraceWorkflow(Trace, "submitter")]), new JobEventHub());
+        var job = await service.SubmitAsync(new JobSubmission
+        {
+            Kind = "trace", RequestedBy = "test", NodeId = Guid.NewGuid(), ParametersJson = "{\"steps\":2,\"stepMilliseconds\":60000,\"log\":true}",
+        }, CancellationToken.None);
+
+        await using var worker = await WorkerProcess.StartAsync("sqlite", ConnectionString, "appliance-1", Trace, leaseMs: 5000, heartbeatMs: 500, maxJobs: 4);
+        await WaitForTraceAsync(lines => lines.Any(l => l is { What: "logged", Step: 0 }));
+        // Far less than the engine's one-second progress interval, which used to be all a log line could count on.
+        await Task.Delay(300);
+        await WorkerProcess.KillAsync(worker);
+
+        var log = await store.Jobs.GetLogAsync(job.Id, 0, 100, CancellationToken.None);
+        Assert.Contains(log, l => l.Text == $"trace-0 running in process {worker.Pid}");
+    }
+
     private async Task WaitForTraceAsync(Func<IReadOnlyList<TraceLine>, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

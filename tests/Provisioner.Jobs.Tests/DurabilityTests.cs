@@ -23,7 +23,7 @@ public sealed class DurabilityTests
 
         await h.Store.Jobs.SaveStepAsync(job.Id, owner, claimed.Steps[step] with
         {
-            State = StepState.Running, Attempt = 1, StartedAt = h.Time.GetUtcNow(), Checkpoint = checkpoint,
+            State = StepState.Running, Attempt = 1, StartedAt = h.Time.GetUtcNow(), Checkpoint = checkpoint, RanBy = owner,
         }, Ct);
     }
 
@@ -79,6 +79,193 @@ public sealed class DurabilityTests
         Assert.Contains(node.ToString(), done.Error, StringComparison.Ordinal);
         Assert.False(ran);
         Assert.Equal(("secure-erase", JobState.Failed), (wf.Outcomes.Single().FailedStep, wf.Outcomes.Single().State));
+    }
+
+    /// <summary>Leaves <paramref name="job"/> as an engine killed right after committing <paramref name="ended"/> (its last step) and before the job's end.</summary>
+    private static async Task SimulateCrashAfterStepEndedAsync(EngineHarness h, JobRecord job, StepRecord ended, string owner = "appliance-test")
+    {
+        var claimed = Assert.Single(await h.Store.Jobs.ClaimAsync(new JobClaimRequest
+        {
+            Owner = owner, Now = h.Time.GetUtcNow(), LeaseDuration = TimeSpan.FromSeconds(2), Limit = 1, Kinds = [job.Kind],
+        }, Ct));
+        for (var i = 0; i < ended.Index; i++)
+        {
+            await h.Store.Jobs.SaveStepAsync(job.Id, owner, claimed.Steps[i] with { State = StepState.Succeeded, Attempt = 1, RanBy = owner }, Ct);
+        }
+
+        await h.Store.Jobs.SaveStepAsync(job.Id, owner, ended with { RanBy = owner }, Ct);
+    }
+
+    [Theory]
+    [InlineData(StepState.Failed, JobState.Failed)]
+    [InlineData(StepState.Cancelled, JobState.Cancelled)]
+    public async Task Restart_StepEndedButJobNotYet_FinishesTheJobAsTheStepEndedWithoutRerunningIt(StepState stepEnd, JobState jobEnd)
+    {
+        var runs = new List<string>();
+        var wf = new TestWorkflow("twostep",
+            JobStepDefinition.Create("power-on", (ctx, _) =>
+            {
+                runs.Add(ctx.StepName);
+                return Task.CompletedTask;
+            }),
+            JobStepDefinition.Create("flash-firmware", (ctx, _) =>
+            {
+                runs.Add(ctx.StepName);
+                return Task.CompletedTask;
+            }, maxAttempts: 3),
+            JobStepDefinition.Create("reboot", (ctx, _) =>
+            {
+                runs.Add(ctx.StepName);
+                return Task.CompletedTask;
+            }));
+        await using var h = await EngineHarness.CreateSqliteAsync([wf]);
+        var job = await h.SubmitAsync("twostep", nodeId: Guid.NewGuid());
+        var error = stepEnd == StepState.Failed ? "Step 'flash-firmware' failed (attempt 3 of 3): checksum mismatch" : null;
+        await SimulateCrashAfterStepEndedAsync(h, job, job.Steps[1] with
+        {
+            State = stepEnd, Attempt = 3, MaxAttempts = 3, StartedAt = h.Time.GetUtcNow(), FinishedAt = h.Time.GetUtcNow(), Error = error,
+        });
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(jobEnd, done.State);
+        Assert.Empty(runs);
+        Assert.Equal(stepEnd, done.Steps[1].State);
+        Assert.Equal(3, done.Steps[1].Attempt);
+        Assert.Equal(StepState.Pending, done.Steps[2].State);
+        Assert.Equal(1, done.CurrentStep);
+        if (error is not null)
+        {
+            Assert.Equal(error, done.Error);
+        }
+
+        var outcome = Assert.Single(wf.Outcomes);
+        Assert.Equal(("flash-firmware", jobEnd), (outcome.FailedStep, outcome.State));
+    }
+
+    [Fact]
+    public async Task Restart_StepWaitingForItsRetry_WaitsOutTheBackoffAndCountsOnFromItsAttempts()
+    {
+        var attempts = new List<(int Attempt, DateTimeOffset At)>();
+        var wf = new TestWorkflow("flaky", JobStepDefinition.Create("set-boot-pxe", (ctx, _) =>
+        {
+            attempts.Add((ctx.Attempt, DateTimeOffset.UtcNow));
+            return Task.CompletedTask;
+        }, maxAttempts: 3, backoff: new RetryBackoff(TimeSpan.FromSeconds(1.5))));
+        await using var h = await EngineHarness.CreateSqliteAsync([wf]);
+        var job = await h.SubmitAsync("flaky");
+        var failedAt = h.Time.GetUtcNow();
+        await SimulateCrashAfterStepEndedAsync(h, job, job.Steps[0] with
+        {
+            State = StepState.Pending, Attempt = 1, MaxAttempts = 3, StartedAt = failedAt, FinishedAt = failedAt, Error = "BMC busy",
+        });
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(JobState.Succeeded, done.State);
+        var (attempt, at) = Assert.Single(attempts);
+        Assert.Equal(2, attempt);
+        Assert.True(at - failedAt >= TimeSpan.FromSeconds(1.4), $"retried {(at - failedAt).TotalSeconds:0.00} s after the failure, before its 1.5 s backoff");
+    }
+
+    [Fact]
+    public async Task Restart_InterruptedStep_LogsWhoStoppedAndWhoCarriesOnAndRecordsTheNewRunner()
+    {
+        var wf = new TestWorkflow("deployish", JobStepDefinition.Create("stream-image", (ctx, _) => Task.CompletedTask));
+        await using var h = await EngineHarness.CreateSqliteAsync([wf], EngineHarness.FastOptions("appliance-2"));
+        var job = await h.SubmitAsync("deployish");
+        await SimulateCrashDuringStepAsync(h, job, 0, null, owner: "appliance-1");
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal("appliance-2", done.Steps[0].RanBy);
+        var line = Assert.Single(await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct));
+        Assert.Equal("warn", line.Level);
+        Assert.Contains("appliance appliance-1 stopped mid-step; appliance appliance-2 runs it again", line.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewerInstanceOfTheSameAppliance_TakesTheJobOver_TheOlderStopsAndWritesNothingMore()
+    {
+        var started = new TaskCompletionSource();
+        var stopped = new TaskCompletionSource();
+        var wf = new TestWorkflow("hang", JobStepDefinition.Create("wait-agent", async (ctx, ct) =>
+        {
+            started.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                stopped.TrySetResult();
+            }
+        }));
+        // The older process: frozen longer than its lease, it lost the appliance name to a newer one.
+        await using var h = (await EngineHarness.CreateSqliteAsync([wf], EngineHarness.FastOptions() with { InstanceId = "old" })).Start();
+        var job = await h.SubmitAsync("hang");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("appliance-test/old", (await h.Store.Jobs.GetAsync(job.Id, Ct))!.LeaseOwner);
+
+        // The newer process starts: it takes back what its name held, at once.
+        Assert.Equal(1, await h.Store.Jobs.ExpireLeasesOfApplianceAsync("appliance-test", h.Time.GetUtcNow(), Ct));
+        var taken = Assert.Single(await h.Store.Jobs.ClaimAsync(new JobClaimRequest
+        {
+            Owner = "appliance-test/new", Now = h.Time.GetUtcNow(), LeaseDuration = TimeSpan.FromMinutes(5), Limit = 1, Kinds = ["hang"],
+        }, Ct));
+
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        var after = await h.Store.Jobs.GetAsync(job.Id, Ct);
+        Assert.Equal(JobState.Running, after!.State);
+        Assert.Equal("appliance-test/new", after.LeaseOwner);
+        Assert.Equal(taken.Steps[0], after.Steps[0]);
+    }
+
+    [Fact]
+    public async Task LogAsync_ReturnsOnlyOnceTheLineAndEveryEarlierOneIsStored()
+    {
+        IReadOnlyList<JobLogLine>? seenFromInside = null;
+        EngineHarness? harness = null;
+        var wf = new TestWorkflow("logs", JobStepDefinition.Create("power-on", async (ctx, ct) =>
+        {
+            ctx.Log(JobLogLevel.Info, "asking the BMC for power on");
+            await ctx.LogAsync(JobLogLevel.Warn, "about to power on", ct);
+            seenFromInside = await harness!.Store.Jobs.GetLogAsync(ctx.JobId, 0, 100, ct);
+        }));
+        // A long persist interval: only LogAsync can have written the lines by then.
+        await using var h = (await EngineHarness.CreateSqliteAsync([wf], EngineHarness.FastOptions() with { ProgressPersistInterval = TimeSpan.FromMinutes(5) })).Start();
+        harness = h;
+        var job = await h.SubmitAsync("logs");
+        Assert.Equal(JobState.Succeeded, (await h.WaitFinishedAsync(job.Id)).State);
+        Assert.Equal(["asking the BMC for power on", "about to power on"], seenFromInside!.Select(l => l.Text));
+    }
+
+    [Fact]
+    public async Task Log_WhileTheStepRuns_IsStoredWithinMillisecondsNotAtTheNextProgressWrite()
+    {
+        var release = new TaskCompletionSource();
+        var wf = new TestWorkflow("hang", JobStepDefinition.Create("wait-agent", async (ctx, ct) =>
+        {
+            ctx.Log(JobLogLevel.Info, "waiting for the agent");
+            await release.Task.WaitAsync(ct);
+        }));
+        await using var h = (await EngineHarness.CreateSqliteAsync([wf], EngineHarness.FastOptions() with { ProgressPersistInterval = TimeSpan.FromMinutes(5) })).Start();
+        var job = await h.SubmitAsync("hang");
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct)).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the log line was not stored while the step ran");
+            await Task.Delay(20);
+        }
+
+        release.SetResult();
+        Assert.Equal(JobState.Succeeded, (await h.WaitFinishedAsync(job.Id)).State);
+        Assert.Equal(["waiting for the agent"], (await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct)).Select(l => l.Text));
     }
 
     [Fact]

@@ -131,6 +131,23 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task Jobs_ExpireLeasesOfAppliance_ExpiresEveryInstanceOfThatNameAndNoOther()
+    {
+        string[] owners = ["alpha", "alpha/1a2b", "alpha/3c4d", "alphabet/9", "alphax", "beta/1a2b"];
+        foreach (var owner in owners)
+        {
+            await Store.Jobs.InsertAsync(NewJob(), Ct);
+            Assert.Single(await Store.Jobs.ClaimAsync(Claim(owner, 1), Ct));
+        }
+
+        Assert.Equal(3, await Store.Jobs.ExpireLeasesOfApplianceAsync("alpha", Time.GetUtcNow(), Ct));
+        var taken = await Store.Jobs.ClaimAsync(Claim("alpha/5e6f", 10), Ct);
+        Assert.Equal(3, taken.Count);
+        var all = await Store.Jobs.ListAsync(new JobQuery { Page = new PageRequest(0, 100) }, Ct);
+        Assert.Equal(["alpha/5e6f", "alpha/5e6f", "alpha/5e6f", "alphabet/9", "alphax", "beta/1a2b"], all.Items.Select(j => j.LeaseOwner!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Jobs_ExpireLeasesOfOwner_MakesItsJobsClaimableAtOnce()
     {
         await Store.Jobs.InsertAsync(NewJob(), Ct);
@@ -148,7 +165,7 @@ public abstract partial class StoreContractTests
         var step = job.Steps[1] with
         {
             State = StepState.Running, Attempt = 2, StartedAt = TestData.T0, BytesDone = 512, BytesTotal = 1024, Percent = 50, BytesPerSecond = 8.5,
-            Message = "half", Checkpoint = "{\"offset\":512}",
+            Message = "half", Checkpoint = "{\"offset\":512}", RanBy = "a",
         };
         await Store.Jobs.SaveStepAsync(job.Id, "a", step, Ct);
         var read = await Store.Jobs.GetAsync(job.Id, Ct);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Provisioner.Appliance.Api.Endpoints;
+using Provisioner.Appliance.Diagnostics;
 using Provisioner.Appliance.Identity;
 
 namespace Provisioner.Appliance.Api;
@@ -25,6 +26,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IImageImporter, KeepAsUploadedImporter>();
         services.TryAddSingleton<ChunkedImageImport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDiagnosticCheck, ClockDiagnosticCheck>());
+        services.TryAddSingleton<DiagnosticsRunner>();
         services.TryAddTransient<OpenApiDocumentBuilder>();
         return services;
     }

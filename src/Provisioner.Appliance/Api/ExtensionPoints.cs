@@ -32,10 +32,17 @@ public interface IImageImporter
     Task<Image> ImportAsync(Image uploaded, CancellationToken cancellationToken);
 }
 
-/// <summary>One check of <c>GET /api/v1/diagnostics</c> (bootloaders present, listeners up, stray DHCP servers, BMCs...).</summary>
+/// <summary>
+/// One check of <c>GET /api/v1/diagnostics</c> and <c>provisioner doctor</c> (boot loaders present, listeners up, other DHCP
+/// servers, BMCs...). Checks run concurrently; each is cancelled after its <see cref="Timeout"/> and then reported failed.
+/// </summary>
 public interface IDiagnosticCheck
 {
+    /// <summary>Short kebab-case name ("boot-loaders").</summary>
     string Name { get; }
+
+    /// <summary>How long the check may take before it is cancelled and reported as failed.</summary>
+    TimeSpan Timeout => TimeSpan.FromSeconds(10);
 
     Task<DiagnosticResult> RunAsync(CancellationToken cancellationToken);
 }
@@ -44,6 +51,9 @@ public interface IDiagnosticCheck
 /// <param name="Fix">What the operator should do when not ok.</param>
 public sealed record DiagnosticResult(string Status, string Summary, string? Fix = null)
 {
+    /// <summary>Facts for programs, e.g. the TFTP listener's address and port (the CLI probes it from the operator's machine).</summary>
+    public IReadOnlyDictionary<string, string>? Details { get; init; }
+
     public static DiagnosticResult Ok(string summary) => new("ok", summary);
 
     public static DiagnosticResult Warn(string summary, string fix) => new("warn", summary, fix);

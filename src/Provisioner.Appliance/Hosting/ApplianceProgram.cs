@@ -1,6 +1,7 @@
 using Provisioner.Appliance.Health;
 using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
+using Provisioner.Appliance.Services;
 using Provisioner.Core.Persistence;
 using Provisioner.Storage;
 using Provisioner.Templates.Authoring;
@@ -15,6 +16,9 @@ public static class ApplianceProgram
 {
     /// <summary>Exit code for a configuration the appliance cannot start with.</summary>
     public const int ConfigurationErrorExitCode = 2;
+
+    /// <summary>The named secret holding the boot token key (shared by the appliances of one database).</summary>
+    internal const string BootTokenKeySecret = "system/boot-token-key";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -42,6 +46,17 @@ public static class ApplianceProgram
             {
                 var settingsArgs = SettingsArguments(args).ToHashSet(StringComparer.Ordinal);
                 return await AdminCommand.RunAsync(args.Where(a => !settingsArgs.Contains(a)).ToArray(), app.Services).ConfigureAwait(false);
+            }
+
+            // Before any job is taken back: the jobs leased to this name are ours only if no live process holds the name.
+            try
+            {
+                await app.Services.GetRequiredService<ApplianceMembership>().ClaimAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SettingsException e)
+            {
+                await Console.Error.WriteLineAsync($"provisioner-appliance: configuration error: {e.Message}").ConfigureAwait(false);
+                return ConfigurationErrorExitCode;
             }
 
             await app.RunAsync().ConfigureAwait(false);
@@ -86,6 +101,20 @@ public static class ApplianceProgram
         catch (SchemaTooNewException e)
         {
             await Console.Error.WriteLineAsync($"provisioner-appliance: storage error: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
+
+        // Appliances sharing a database must share the key ring: say so now rather than fail on the first secret.
+        try
+        {
+            await app.Services.GetRequiredService<ISecretRepository>().GetAsync(BootTokenKeySecret, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync(
+                $"provisioner-appliance: configuration error: KeyRingDirectory: the secrets in this database were encrypted with a key ring this " +
+                $"appliance does not have ({Path.GetFullPath(ApplianceServices.KeyRingDirectory(settings))}). Appliances sharing a database must share " +
+                "the key ring: point KeyRingDirectory at the same directory as the others, or copy their keys there.").ConfigureAwait(false);
             return false;
         }
 

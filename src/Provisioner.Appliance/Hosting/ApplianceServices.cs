@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Provisioner.Appliance.Api;
 using Provisioner.Appliance.Boot;
 using Provisioner.Appliance.Dashboard;
+using Provisioner.Appliance.Diagnostics;
 using Provisioner.Appliance.Identity;
 using Provisioner.Appliance.Options;
 using Provisioner.Appliance.Security;
@@ -17,7 +18,7 @@ internal static class ApplianceServices
     {
         Directory.CreateDirectory(settings.DataDirectory);
         // The key ring encrypts BMC passwords and secrets in the database: readable by the appliance's user only.
-        var keys = Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "keys"));
+        var keys = Directory.CreateDirectory(KeyRingDirectory(settings));
         File.SetUnixFileMode(keys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         services.AddDataProtection()
             .SetApplicationName("provisioner")
@@ -36,8 +37,13 @@ internal static class ApplianceServices
             o.MaxImageUploadBytes = settings.Api.MaxImageUploadBytes;
             o.ImportChunkBytes = settings.Api.ImportChunkBytes;
         });
+        services.AddProvisionerDiagnostics();
         services.AddProvisionerDashboard();
     }
+
+    /// <summary>KeyRingDirectory, or "keys" in the data directory.</summary>
+    public static string KeyRingDirectory(ApplianceSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.KeyRingDirectory) ? Path.Combine(settings.DataDirectory, "keys") : settings.KeyRingDirectory;
 
     public static void Map(WebApplication app, ApplianceSettings settings)
     {

@@ -47,8 +47,13 @@ public sealed class ApplianceSettings
     /// Empty: derived from the first HTTP listen URL (which must then not be a wildcard address).</summary>
     public string PublicBaseUrl { get; set; } = string.Empty;
 
-    /// <summary>A name for this appliance in logs and job leases (several appliances on one PostgreSQL).</summary>
+    /// <summary>A name for this appliance in logs and job leases, unique among the appliances sharing a database (a second live
+    /// appliance with the same name is refused at start-up).</summary>
     public string ApplianceName { get; set; } = Environment.MachineName;
+
+    /// <summary>The Data Protection key ring that encrypts BMC passwords and secrets in the database. Empty: "keys" in the
+    /// data directory. Appliances sharing a database must share it (the same directory, or a copy of the first one's).</summary>
+    public string KeyRingDirectory { get; set; } = string.Empty;
 
     public StorageSettings Storage { get; set; } = new();
 
@@ -145,4 +150,9 @@ public sealed class JobSettings
 
     /// <summary>How long a job waits, after powering a node on, for its live agent (firmware, PXE, live boot).</summary>
     public int WaitAgentMinutes { get; set; } = 15;
+
+    /// <summary>How long a job's lease (and this appliance's name) outlives its last heartbeat: after a crash, another
+    /// appliance on the same database takes the running jobs over this long after the last heartbeat. Heartbeats come
+    /// every third of it.</summary>
+    public int LeaseSeconds { get; set; } = 30;
 }

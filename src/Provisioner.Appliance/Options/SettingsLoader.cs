@@ -114,6 +114,16 @@ public static class SettingsLoader
             Bad("Jobs:MaxConcurrent", $"{s.Jobs.MaxConcurrent.ToString(CultureInfo.InvariantCulture)} is out of range (1-10000)");
         }
 
+        if (s.Jobs.LeaseSeconds is < 3 or > 3600)
+        {
+            Bad("Jobs:LeaseSeconds", $"{s.Jobs.LeaseSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (3-3600)");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.ApplianceName) || s.ApplianceName.Contains('/', StringComparison.Ordinal))
+        {
+            Bad("ApplianceName", $"'{s.ApplianceName}' cannot be used: it names this appliance's job leases and must be non-empty, without '/'");
+        }
+
         if (s.Power.MonitorIntervalSeconds is < 0 or > 86_400)
         {
             Bad("Power:MonitorIntervalSeconds", $"{s.Power.MonitorIntervalSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (0 turns the monitor off; at most 86400)");

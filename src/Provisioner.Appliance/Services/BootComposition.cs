@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Provisioner.Appliance.Agent;
 using Provisioner.Appliance.Boot;
+using Provisioner.Appliance.Diagnostics;
 using Provisioner.Appliance.Health;
 using Provisioner.Appliance.Options;
 using Provisioner.Boot.Dhcp;
@@ -65,7 +66,7 @@ public static class BootComposition
     /// <summary>The boot token key lives in the store, so every appliance of an installation accepts every token.</summary>
     private static byte[] LoadBootTokenKey(ISecretRepository secrets)
     {
-        const string name = "system/boot-token-key";
+        const string name = Hosting.ApplianceProgram.BootTokenKeySecret;
         var existing = secrets.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult();
         if (existing is not null)
         {
@@ -89,6 +90,8 @@ public static class BootComposition
             Interfaces = settings.Dhcp.Interfaces.Select(name => new DhcpInterfaceOptions { Name = name, Address = InterfaceAddress(name) }).ToArray(),
             DefaultServerAddress = BootUrls.HostAddress(baseUrl),
             RouterAdvertisement = settings.Dhcp.RouterAdvertisements,
+            // The doctor's search for other DHCP servers must get no offer, no lease and no enlistment from us.
+            IgnoredClients = [ForeignDhcpDiagnosticCheck.ProbeMac],
         };
         var architectureTable = new DefaultBootPolicy(new DefaultBootPolicyOptions
         {
@@ -96,8 +99,14 @@ public static class BootComposition
             HttpBootUrl = BootUrls.HttpBootPattern(baseUrl),
         }, sp.GetRequiredService<TimeProvider>());
         var channels = DhcpChannels.Open(options, settings.Dhcp.Port);
+        var listeners = sp.GetRequiredService<ListenerRegistry>();
         try
         {
+            foreach (var c in channels)
+            {
+                listeners.Opened("dhcp", c.InterfaceName, c.LocalEndPoint);
+            }
+
             var server = new DhcpServer(options, channels,
                 new InventoryScopeSource(sp.GetRequiredService<InventorySnapshotCache>()),
                 new NodeDhcpBootPolicy(sp.GetRequiredService<InventorySnapshotCache>(), architectureTable, sp.GetRequiredService<IEnlistmentQueue>()),
@@ -116,6 +125,7 @@ public static class BootComposition
         }
         finally
         {
+            listeners.Closed("dhcp");
             foreach (var c in channels)
             {
                 await c.DisposeAsync().ConfigureAwait(false);
@@ -155,8 +165,17 @@ public static class BootComposition
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TftpServer>>());
         var run = server.RunAsync(ct);
+        var listeners = sp.GetRequiredService<ListenerRegistry>();
+        listeners.Opened("tftp", null, listener.LocalEndPoint);
         readiness.MarkReady("tftp");
-        await run.ConfigureAwait(false);
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            listeners.Closed("tftp");
+        }
     }
 
     /// <summary>The first IPv4 address of an interface (validated at start-up to exist).</summary>

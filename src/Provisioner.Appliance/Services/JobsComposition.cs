@@ -66,7 +66,14 @@ public static class JobsComposition
         // Engine and service.
         services.AddSingleton<JobEventHub>();
         services.AddSingleton(sp => new JobEngine(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<WorkflowRegistry>(),
-            new JobEngineOptions { ApplianceId = settings.ApplianceName, MaxConcurrentJobs = settings.Jobs.MaxConcurrent },
+            new JobEngineOptions
+            {
+                ApplianceId = settings.ApplianceName,
+                InstanceId = sp.GetRequiredService<ApplianceMembership>().InstanceId.ToString("N")[..12],
+                MaxConcurrentJobs = settings.Jobs.MaxConcurrent,
+                LeaseDuration = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds),
+                HeartbeatInterval = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds) / 3,
+            },
             sp.GetRequiredService<JobEventHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobEngine>>()));
         services.AddSingleton<IJobService>(sp => new JobService(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<WorkflowRegistry>(),
             sp.GetRequiredService<JobEventHub>(), sp.GetRequiredService<TimeProvider>(),

@@ -34,6 +34,9 @@ public static class StorageComposition
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().Users);
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().BootEvents);
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().Jobs);
+        services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().Appliances);
+        services.AddSingleton<ApplianceMembership>();
+        services.AddLoop("appliance heartbeat", (sp, ct) => sp.GetRequiredService<ApplianceMembership>().RunAsync(ct));
         return services;
     }
 }

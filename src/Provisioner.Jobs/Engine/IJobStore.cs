@@ -85,8 +85,12 @@ public interface IJobStore
     /// <summary>Extends the leases of <paramref name="jobIds"/> held by <paramref name="owner"/> until <paramref name="until"/>.</summary>
     Task<IReadOnlyList<LeaseRenewal>> RenewLeasesAsync(string owner, IReadOnlyCollection<Guid> jobIds, DateTimeOffset until, CancellationToken cancellationToken);
 
-    /// <summary>At start-up: jobs this same appliance held before it stopped become claimable at once (no wait for expiry).</summary>
+    /// <summary>Leases held by exactly <paramref name="owner"/> become claimable at once (its engine stops).</summary>
     Task<int> ExpireLeasesOfAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>At start-up: jobs any earlier run of this appliance held (owner <paramref name="applianceId"/> or
+    /// "applianceId/instance") become claimable at once, without waiting for expiry.</summary>
+    Task<int> ExpireLeasesOfApplianceAsync(string applianceId, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Saves one step (and the job's current step index). <see cref="LeaseLostException"/> when the lease is no longer held.</summary>
     Task SaveStepAsync(Guid jobId, string owner, StepRecord step, CancellationToken cancellationToken);

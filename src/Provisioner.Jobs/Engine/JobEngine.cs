@@ -23,6 +23,11 @@ public sealed partial class JobEngine
         ILogger<JobEngine>? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ApplianceId);
+        if (options.ApplianceId.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The appliance id must not contain '/' (it separates the id from the instance in lease owners).", nameof(options));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentJobs, 1);
         if (options.HeartbeatInterval >= options.LeaseDuration)
         {
@@ -37,7 +42,11 @@ public sealed partial class JobEngine
         Logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
-    public string Owner => Options.ApplianceId;
+    /// <summary>The lease owner ("appliance/instance", or the appliance id alone).</summary>
+    public string Owner => Options.LeaseOwner;
+
+    /// <summary>The appliance id, as shown for the steps it runs.</summary>
+    public string ApplianceId => Options.ApplianceId;
 
     public JobEngineOptions Options { get; }
 
@@ -79,7 +88,7 @@ public sealed partial class JobEngine
         var tasks = new ConcurrentDictionary<Guid, Task>();
         if (Options.RecoverOwnJobsAtStart)
         {
-            var recovered = await Store.ExpireLeasesOfAsync(Owner, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var recovered = await Store.ExpireLeasesOfApplianceAsync(ApplianceId, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (recovered > 0)
             {
                 Log.Recovering(Logger, recovered, Owner);

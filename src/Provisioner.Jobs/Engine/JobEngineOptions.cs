@@ -3,8 +3,17 @@ namespace Provisioner.Jobs.Engine;
 /// <summary>Settings of one job engine (one per appliance).</summary>
 public sealed record JobEngineOptions
 {
-    /// <summary>Stable name of this appliance: the lease owner. Two engines running at once must have different ids.</summary>
+    /// <summary>Stable name of this appliance (no '/'): shown as the runner of each step. Two engines running at once must have
+    /// different ids.</summary>
     public required string ApplianceId { get; init; }
+
+    /// <summary>This run of the appliance (e.g. a new id per process start). Leases are then owned by "ApplianceId/InstanceId",
+    /// so a process that lost its name to a newer one (it was frozen longer than a lease) can no longer write or renew
+    /// anything; null: leases are owned by <see cref="ApplianceId"/> alone.</summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>The lease owner written to the store.</summary>
+    public string LeaseOwner => InstanceId is null ? ApplianceId : $"{ApplianceId}/{InstanceId}";
 
     /// <summary>Jobs this engine runs at once (the whole-appliance limit).</summary>
     public int MaxConcurrentJobs { get; init; } = 64;
@@ -30,7 +39,7 @@ public sealed record JobEngineOptions
     /// <summary>Progress and log lines of a running step are written at most this often.</summary>
     public TimeSpan ProgressPersistInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>At start, take back at once the jobs this same appliance id held when it last stopped (crash recovery
-    /// without waiting for lease expiry). Safe only if no other engine runs with the same id.</summary>
+    /// <summary>At start, take back at once the jobs this same appliance id (any earlier instance) held when it last stopped
+    /// (crash recovery without waiting for lease expiry). Safe only if no other engine runs with the same id.</summary>
     public bool RecoverOwnJobsAtStart { get; init; } = true;
 }

@@ -136,6 +136,18 @@ internal sealed partial class JobRunner
                 continue;
             }
 
+            if (record.State is StepState.Failed or StepState.Cancelled)
+            {
+                // The step's end was committed but the process died before the job's (the finish hook runs in between):
+                // the job ends as the step did. Re-running it would exceed its attempts or undo an operator's cancel.
+                Log.StepEndedBeforeStop(Logger, Job.Id, record.Name, record.State);
+                var state = record.State == StepState.Failed ? JobState.Failed : JobState.Cancelled;
+                await FinishAsync(state, i, record.Name, record.Error ?? (state == JobState.Cancelled
+                    ? $"Cancelled during step '{record.Name}'."
+                    : $"Step '{record.Name}' of {Job.Kind} job {Job.Id}{NodeText()} failed.")).ConfigureAwait(false);
+                return;
+            }
+
             var resumed = record.State == StepState.Running;
             if (resumed)
             {
@@ -144,8 +156,23 @@ internal sealed partial class JobRunner
                 {
                     var failed = record with { State = StepState.Failed, FinishedAt = Time.GetUtcNow(), Error = Interrupted(record.Name) };
                     await SaveStepAsync(new StepRun(this, failed, resumed: true), CancellationToken.None).ConfigureAwait(false);
+                    await AppendLogAsync([LogLine(record.Index, "error", failed.Error)], CancellationToken.None).ConfigureAwait(false);
                     await FinishAsync(JobState.Failed, i, record.Name, failed.Error).ConfigureAwait(false);
                     return;
+                }
+
+                // Durable and first in the step's log, so the log reads as what happened: who stopped, who carried on.
+                await AppendLogAsync([LogLine(record.Index, "warn",
+                    $"step '{record.Name}' was interrupted during attempt {Math.Max(1, record.Attempt)}: {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} " +
+                    $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable)")], CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (record is { State: StepState.Pending, Attempt: > 0, FinishedAt: { } failedAt })
+            {
+                // A failed attempt waiting for its retry when the process stopped: the backoff still applies.
+                var wait = definition.Backoff.DelayAfter(record.Attempt) - (Time.GetUtcNow() - failedAt);
+                if (wait > TimeSpan.Zero && !_cancelRequested)
+                {
+                    await DelayUnlessCancelledAsync(wait).ConfigureAwait(false);
                 }
             }
 
@@ -182,7 +209,7 @@ internal sealed partial class JobRunner
             var run = new StepRun(this, record with
             {
                 State = StepState.Running, Attempt = attempt, MaxAttempts = maxAttempts, StartedAt = started, FinishedAt = null, Error = null,
-                Percent = null, BytesDone = null, BytesTotal = null, BytesPerSecond = null, Message = null,
+                Percent = null, BytesDone = null, BytesTotal = null, BytesPerSecond = null, Message = null, RanBy = _engine.ApplianceId,
             }, resumed);
             await SaveStepAsync(run, CancellationToken.None).ConfigureAwait(false);
             _engine.Events.Publish(JobEvent(JobEventTypes.Step, run.Record), progress: false);
@@ -229,19 +256,25 @@ internal sealed partial class JobRunner
 
             var delay = definition.Backoff.DelayAfter(attempt);
             Log.StepRetrying(Logger, Job.Id, record.Name, attempt, delay.TotalSeconds, error.Value.Message);
-            try
-            {
-                await Task.Delay(delay, Time, _cts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_cancelRequested && !_leaseLost)
-            {
-                // handled at the top of the loop
-            }
+            await DelayUnlessCancelledAsync(delay).ConfigureAwait(false);
 
             record = run.Record;
             readyAt = Time.GetUtcNow();
             resumed = false;
             attempt++;
+        }
+    }
+
+    /// <summary>Waits out a retry backoff; an operator's cancel ends the wait early (handled by the caller), anything else throws.</summary>
+    private async Task DelayUnlessCancelledAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, Time, _cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cancelRequested && !_leaseLost)
+        {
+            // handled at the top of the attempt loop
         }
     }
 
@@ -261,11 +294,16 @@ internal sealed partial class JobRunner
             work = Task.FromException(e);
         }
 
+        // Progress is written at most once per interval; log lines as soon as they are written (batched while a write is
+        // in flight), so a crash loses at most the lines of that one write, not a whole interval of them.
         while (!work.IsCompleted)
         {
-            using var tick = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+            // Not linked to the attempt's token: after a timeout or cancel the step gets the interval to wind down instead
+            // of this loop spinning until it does.
+            using var tick = new CancellationTokenSource();
             var delay = Task.Delay(_engine.Options.ProgressPersistInterval, Time, tick.Token);
-            await Task.WhenAny(work, delay).ConfigureAwait(false);
+            var logged = run.WaitForLogLinesAsync(tick.Token);
+            await Task.WhenAny(work, delay, logged).ConfigureAwait(false);
             await tick.CancelAsync().ConfigureAwait(false);
             if (!work.IsCompleted)
             {
@@ -381,6 +419,9 @@ internal sealed partial class JobRunner
 
         [LoggerMessage(EventId = 5017, Level = LogLevel.Error, Message = "Job {JobId}: the workflow's finish hook failed")]
         public static partial void FinishHookFailed(ILogger logger, Exception exception, Guid jobId);
+
+        [LoggerMessage(EventId = 5018, Level = LogLevel.Warning, Message = "Job {JobId}: step {Step} had ended {StepState} when its appliance stopped; finishing the job accordingly")]
+        public static partial void StepEndedBeforeStop(ILogger logger, Guid jobId, string step, StepState stepState);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Provisioner.Jobs.Workflows;
 
 namespace Provisioner.Jobs.Engine;
@@ -7,6 +8,10 @@ internal sealed class StepRun(JobRunner runner, StepRecord initial, bool resumed
 {
     private readonly Lock _gate = new();
     private readonly List<JobLogLine> _pendingLogs = [];
+    private readonly Channel<bool> _logged = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    // One log write at a time: a LogAsync that finds its line already taken by a write in flight waits for that write.
+    private readonly SemaphoreSlim _logWriteGate = new(1, 1);
     private StepRecord _record = initial;
     private bool _dirty;
 
@@ -80,10 +85,28 @@ internal sealed class StepRun(JobRunner runner, StepRecord initial, bool resumed
         {
             _pendingLogs.Add(line);
         }
+
+        _logged.Writer.TryWrite(true);
+    }
+
+    /// <summary>Completes when log lines wait to be written (at once if some already do).</summary>
+    public Task WaitForLogLinesAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_pendingLogs.Count > 0)
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        return _logged.Reader.WaitToReadAsync(cancellationToken).AsTask();
     }
 
     public async Task SaveCheckpointAsync(string json, CancellationToken cancellationToken)
     {
+        // Lines logged before the checkpoint are durable before it is: a re-run never sees a checkpoint without them.
+        await FlushLogsAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _record = _record with { Checkpoint = json };
@@ -93,23 +116,42 @@ internal sealed class StepRun(JobRunner runner, StepRecord initial, bool resumed
         await runner.SaveStepAsync(this, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes unsaved progress and log lines.</summary>
+    /// <summary>Writes every log line logged so far (and waits for a write of them already in flight).</summary>
+    public async Task FlushLogsAsync(CancellationToken cancellationToken)
+    {
+        await _logWriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            JobLogLine[] logs;
+            lock (_gate)
+            {
+                logs = [.. _pendingLogs];
+                _pendingLogs.Clear();
+                while (_logged.Reader.TryRead(out _))
+                {
+                }
+            }
+
+            if (logs.Length > 0)
+            {
+                await runner.AppendLogAsync(logs, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _logWriteGate.Release();
+        }
+    }
+
+    /// <summary>Writes unsaved log lines and progress.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        await FlushLogsAsync(cancellationToken).ConfigureAwait(false);
         bool dirty;
-        JobLogLine[] logs;
         lock (_gate)
         {
             dirty = _dirty;
             _dirty = false;
-
-            logs = [.. _pendingLogs];
-            _pendingLogs.Clear();
-        }
-
-        if (logs.Length > 0)
-        {
-            await runner.AppendLogAsync(logs, cancellationToken).ConfigureAwait(false);
         }
 
         if (dirty)

@@ -73,6 +73,15 @@ public sealed class StepContext
     /// <summary>Reports progress as a percentage (0..100) for steps without byte counts.</summary>
     public void ReportPercent(double percent, string? message = null) => _run.ReportProgress(null, null, Math.Clamp(percent, 0, 100), message);
 
-    /// <summary>Adds a line to the job log (kept with the job, streamed to watchers).</summary>
+    /// <summary>Adds a line to the job log (kept with the job, streamed to watchers). Written within milliseconds, and always
+    /// before the step's next checkpoint or end; use <see cref="LogAsync"/> when the line must be durable before the step
+    /// goes on (before acting on hardware, for example).</summary>
     public void Log(JobLogLevel level, string text) => _run.Log(level, text);
+
+    /// <summary>Adds a line to the job log and returns once it (and every line logged before it) is in the database.</summary>
+    public Task LogAsync(JobLogLevel level, string text, CancellationToken cancellationToken)
+    {
+        _run.Log(level, text);
+        return _run.FlushLogsAsync(cancellationToken);
+    }
 }

@@ -20,7 +20,8 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
         "lease_owner, lease_expires_at, next_run_at, cancel_requested, version";
 
     private const string StepColumns =
-        "job_id, idx, name, state, attempt, max_attempts, started_at, finished_at, bytes_done, bytes_total, percent, bytes_per_second, message, error, checkpoint";
+        "job_id, idx, name, state, attempt, max_attempts, started_at, finished_at, bytes_done, bytes_total, percent, bytes_per_second, message, error, checkpoint, " +
+        "ran_by";
 
     public async Task<JobRecord> InsertAsync(JobRecord job, CancellationToken cancellationToken)
     {
@@ -40,7 +41,7 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
                 foreach (var s in stored.Steps)
                 {
                     await c.ExecuteAsync(db.Command($"INSERT INTO job_steps ({StepColumns}) VALUES (@jobId, @Index, @Name, @state, 0, @MaxAttempts, " +
-                        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+                        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
                         new { jobId = stored.Id, s.Index, s.Name, state = (int)StepState.Pending, s.MaxAttempts }, tx, cancellationToken)).ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
@@ -190,6 +191,10 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
         db.ExecuteAsync("UPDATE jobs SET lease_expires_at = @epoch WHERE lease_owner = @owner AND state = 2", new { owner, epoch = DateTimeOffset.UnixEpoch },
             cancellationToken);
 
+    public Task<int> ExpireLeasesOfApplianceAsync(string applianceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.ExecuteAsync("UPDATE jobs SET lease_expires_at = @epoch WHERE state = 2 AND (lease_owner = @applianceId OR substr(lease_owner, 1, @n) = @prefix)",
+            new { applianceId, prefix = applianceId + "/", n = applianceId.Length + 1, epoch = DateTimeOffset.UnixEpoch }, cancellationToken);
+
     public Task SaveStepAsync(Guid jobId, string owner, StepRecord step, CancellationToken cancellationToken) =>
         db.WriteAsync(async (c, tx) =>
         {
@@ -203,11 +208,11 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
             await c.ExecuteAsync(db.Command(
                 "UPDATE job_steps SET state = @state, attempt = @Attempt, max_attempts = @MaxAttempts, started_at = @StartedAt, finished_at = @FinishedAt, " +
                 "bytes_done = @BytesDone, bytes_total = @BytesTotal, percent = @Percent, bytes_per_second = @BytesPerSecond, message = @Message, error = @Error, " +
-                "checkpoint = @Checkpoint WHERE job_id = @jobId AND idx = @Index",
+                "checkpoint = @Checkpoint, ran_by = @RanBy WHERE job_id = @jobId AND idx = @Index",
                 new
                 {
                     jobId, state = (int)step.State, step.Attempt, step.MaxAttempts, step.StartedAt, step.FinishedAt, step.BytesDone, step.BytesTotal, step.Percent,
-                    step.BytesPerSecond, step.Message, step.Error, step.Checkpoint, step.Index,
+                    step.BytesPerSecond, step.Message, step.Error, step.Checkpoint, step.Index, step.RanBy,
                 }, tx, cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -408,11 +413,13 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
 
         public string? Checkpoint { get; set; }
 
+        public string? RanBy { get; set; }
+
         public StepRecord ToStep() => new()
         {
             Index = Idx, Name = Name, State = (StepState)State, Attempt = Attempt, MaxAttempts = MaxAttempts, StartedAt = StartedAt, FinishedAt = FinishedAt,
             BytesDone = BytesDone, BytesTotal = BytesTotal, Percent = Percent, BytesPerSecond = BytesPerSecond, Message = Message, Error = Error,
-            Checkpoint = Checkpoint,
+            Checkpoint = Checkpoint, RanBy = RanBy,
         };
     }
 

@@ -38,6 +38,23 @@ public sealed class AuthoritativeTests
     }
 
     [Fact]
+    public async Task Discover_FromAnIgnoredClient_GetsNoReplyNoLeaseAndIsCountedAsIgnored()
+    {
+        await using var s = new InMemoryServer(options: new DhcpServerOptions
+        {
+            IgnoredClients = [new System.Net.NetworkInformation.PhysicalAddress(MacB)],
+        });
+
+        await s.AssertNoReplyAsync(DhcpWire.Discover(MacB));
+        var (offer, _) = await s.ExchangeAsync(DhcpWire.Discover(MacA));
+
+        Assert.Equal(DhcpMessageType.Offer, offer.MessageType);
+        Assert.Empty(await s.Store.LoadAsync(default));
+        await s.AssertQuietAsync();
+        Assert.Equal(1, s.Server.Counters.Snapshot().Dropped[DhcpDropReason.IgnoredClient]);
+    }
+
+    [Fact]
     public async Task Offer_ParameterRequestList_OptionsFollowRequestedOrder()
     {
         await using var s = new InMemoryServer();

@@ -26,7 +26,13 @@ public sealed class ApplianceApiClient : IDisposable
             await EnsureAsync(setup);
         }
 
-        using var login = await _http.PostAsJsonAsync("api/v1/auth/login", new { name, password, tokenName = "tests" });
+        await LoginAsync(name, password);
+    }
+
+    /// <summary>Signs in as an existing user (an appliance sharing the database, or a restart) and uses an API token from then on.</summary>
+    public async Task LoginAsync(string name = "admin", string password = "correct-horse-battery-staple")
+    {
+        using var login = await _http.PostAsJsonAsync("api/v1/auth/login", new { name, password, tokenName = "tests-" + Guid.NewGuid().ToString("N")[..8] });
         var body = await EnsureAsync(login);
         var secret = body["secret"]!.GetValue<string>();
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);

@@ -76,7 +76,11 @@ public sealed record SetupRequest(string? Name, string? Password);
 
 public sealed record WhoAmIDto(Guid Id, string Name, string Role, string AuthMethod);
 
-public sealed record DiagnosticDto(string Name, string Status, string Summary, string? Fix);
+/// <param name="Status">"ok", "warn" or "fail".</param>
+/// <param name="Fix">What to do when not ok.</param>
+/// <param name="DurationMs">How long the check took.</param>
+/// <param name="Details">Facts for programs (e.g. the TFTP listener's address and port).</param>
+public sealed record DiagnosticDto(string Name, string Status, string Summary, string? Fix, long DurationMs, IReadOnlyDictionary<string, string>? Details);
 
 public sealed record DiagnosticsReport(DateTimeOffset ServerTime, string Version, DiagnosticDto[] Checks);
 

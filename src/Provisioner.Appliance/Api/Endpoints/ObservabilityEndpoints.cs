@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Provisioner.Appliance.Api.Contracts;
+using Provisioner.Appliance.Diagnostics;
 using Provisioner.Core.Boot;
 using Provisioner.Core.Persistence;
 
@@ -22,30 +23,13 @@ public static class ObservabilityEndpoints
     private static async Task<Ok<BootEventDto[]>> BootEvents(IBootEventRepository events, int? limit, CancellationToken ct) =>
         TypedResults.Ok((await events.ListRecentAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)).Select(NodeEndpoints.ToDto).ToArray());
 
-    /// <summary>Runs every registered check (each bounded to 10 s) and reports them in order.</summary>
-    private static async Task<Ok<DiagnosticsReport>> Diagnostics(IEnumerable<IDiagnosticCheck> checks, TimeProvider time, CancellationToken ct)
+    /// <summary>Runs every registered check at once (each bounded by its own timeout) and reports them in registration order.</summary>
+    private static async Task<Ok<DiagnosticsReport>> Diagnostics(DiagnosticsRunner runner, TimeProvider time, CancellationToken ct)
     {
-        var results = new List<DiagnosticDto>();
-        foreach (var check in checks)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                var r = await check.RunAsync(timeout.Token);
-                results.Add(new DiagnosticDto(check.Name, r.Status, r.Summary, r.Fix));
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                results.Add(new DiagnosticDto(check.Name, "fail", "The check did not finish within 10 s.", "Look at the appliance log for this check."));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                results.Add(new DiagnosticDto(check.Name, "fail", ex.Message, "Look at the appliance log for this check."));
-            }
-        }
-
+        var outcomes = await runner.RunAsync(ct);
         var version = typeof(ObservabilityEndpoints).Assembly.GetName().Version?.ToString() ?? "dev";
-        return TypedResults.Ok(new DiagnosticsReport(time.GetUtcNow(), version, [.. results]));
+        return TypedResults.Ok(new DiagnosticsReport(time.GetUtcNow(), version, outcomes
+            .Select(o => new DiagnosticDto(o.Name, o.Result.Status, o.Result.Summary, o.Result.Fix, (long)o.Duration.TotalMilliseconds, o.Result.Details))
+            .ToArray()));
     }
 }

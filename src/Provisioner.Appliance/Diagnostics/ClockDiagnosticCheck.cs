@@ -1,4 +1,6 @@
-namespace Provisioner.Appliance.Api;
+using Provisioner.Appliance.Api;
+
+namespace Provisioner.Appliance.Diagnostics;
 
 /// <summary>
 /// A clock before the build date means certificates, TLS image downloads and job timestamps break: the most common
