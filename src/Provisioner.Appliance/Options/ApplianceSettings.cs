@@ -155,4 +155,8 @@ public sealed class JobSettings
     /// appliance on the same database takes the running jobs over this long after the last heartbeat. Heartbeats come
     /// every third of it.</summary>
     public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>Ids of the BPODs whose rack-bound jobs (commission, deploy...) this appliance claims, for several
+    /// appliances on one PostgreSQL database, one per rack or zone. Empty: every BPOD.</summary>
+    public List<string> ServedBpods { get; set; } = [];
 }

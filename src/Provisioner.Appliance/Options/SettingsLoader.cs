@@ -114,6 +114,11 @@ public static class SettingsLoader
             Bad("Jobs:MaxConcurrent", $"{s.Jobs.MaxConcurrent.ToString(CultureInfo.InvariantCulture)} is out of range (1-10000)");
         }
 
+        foreach (var id in s.Jobs.ServedBpods.Where(id => !Guid.TryParse(id, out _)))
+        {
+            Bad("Jobs:ServedBpods", $"'{id}' is not a BPOD id (see 'provisioner bpod list')");
+        }
+
         if (s.Jobs.LeaseSeconds is < 3 or > 3600)
         {
             Bad("Jobs:LeaseSeconds", $"{s.Jobs.LeaseSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (3-3600)");

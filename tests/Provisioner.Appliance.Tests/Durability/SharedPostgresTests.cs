@@ -71,6 +71,53 @@ public sealed class SharedPostgresTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
+    public async Task OneAppliancePerBpod_RackBoundJobsRunOnlyOnTheApplianceServingTheirBpod()
+    {
+        var cs = await postgres.CreateDatabaseAsync("perbpod");
+        string rackA, rackB;
+        // The BPODs exist before the appliances that serve them are configured, as in a real roll-out.
+        await using (var setup = await ApplianceProcess.StartAsync(Settings(cs, "setup")))
+        {
+            using var api = new ApplianceApiClient(new HttpClient(), setup.BaseUrl);
+            await api.SetupAdminAsync();
+            var zone = (await api.PostAsync("api/v1/zones", new { name = "z1" }))["id"]!.GetValue<string>();
+            object Bpod(string name, string subnet) => new
+            {
+                zoneId = zone, name, networkType = "l2", provisioningSubnet = subnet + ".0/24",
+                dynamicRangeStart = subnet + ".100", dynamicRangeEnd = subnet + ".199", namingPattern = "{zone}-{bpod}-{slot:00}",
+            };
+            rackA = (await api.PostAsync("api/v1/bpods", Bpod("ra", "10.81.0")))["id"]!.GetValue<string>();
+            rackB = (await api.PostAsync("api/v1/bpods", Bpod("rb", "10.82.0")))["id"]!.GetValue<string>();
+        }
+
+        var alphaSettings = Settings(cs, "alpha");
+        alphaSettings["Jobs:ServedBpods:0"] = rackA;
+        var betaSettings = Settings(cs, "beta");
+        betaSettings["Jobs:ServedBpods:0"] = rackB;
+        await using var alpha = await ApplianceProcess.StartAsync(alphaSettings);
+        await using var beta = await ApplianceProcess.StartAsync(betaSettings);
+        using var a = new ApplianceApiClient(new HttpClient(), alpha.BaseUrl);
+        await a.LoginAsync();
+
+        var bpodOf = new Dictionary<string, string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var bpod = i % 2 == 0 ? rackA : rackB;
+            var job = await a.PostAsync("api/v1/jobs", new { kind = "noop", bpodId = bpod, parameters = new { steps = 1, sleepMilliseconds = 10 } });
+            bpodOf[job["id"]!.GetValue<string>()] = bpod;
+        }
+
+        var jobs = await WaitAllFinishedAsync(a, bpodOf.Keys);
+
+        Assert.All(jobs, j =>
+        {
+            var expected = bpodOf[j["id"]!.GetValue<string>()] == rackA ? "alpha" : "beta";
+            Assert.Equal("succeeded", j["state"]!.GetValue<string>());
+            Assert.All(j["steps"]!.AsArray(), s => Assert.Equal(expected, s!["ranBy"]!.GetValue<string>()));
+        });
+    }
+
+    [Fact]
     public async Task OneApplianceKilled_TheOtherTakesOverItsRunningJobsOnlyAfterTheirLeasesExpire()
     {
         var cs = await postgres.CreateDatabaseAsync("takeover");
