@@ -80,7 +80,7 @@ internal sealed partial class JobRunner
 
     public async Task RunAsync()
     {
-        using var scope = Logger.BeginScope(new Dictionary<string, object?> { ["JobId"] = Job.Id, ["NodeId"] = Job.NodeId, ["JobKind"] = Job.Kind });
+        using var scope = Logger.BeginScope(new JobLogScope(Job));
         try
         {
             await RunStepsAsync().ConfigureAwait(false);
