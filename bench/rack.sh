@@ -17,7 +17,7 @@ dotnet build "$here/RackBench" -c "$config" -nologo -clp:ErrorsOnly >&2
 {
     echo "# Virtual rack ($(nproc) cores, $(date -u +%F))"
     echo
-    echo "## PXE and live boot: Provisioner against dnsmasq + nginx"
+    echo "## PXE, live boot and image: Provisioner against dnsmasq + nginx"
     echo
     dotnet "$here/RackBench/bin/$config/net10.0/rackbench.dll" "${RUNS:-3}"
     for n in 1 "${MACHINES:-4}"; do

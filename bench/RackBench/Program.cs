@@ -2,14 +2,16 @@ using System.Globalization;
 using Provisioner.TestKit;
 using Provisioner.TestKit.VirtualRack;
 
-// PXE and live boot of one blank BIOS machine, side by side in one run: served by the appliance (DHCP + iPXE script +
-// live image over HTTP, the machine unknown so it gets the discovery script) and by the reference, dnsmasq (DHCP) +
-// nginx (the same iPXE script text, kernel and initrd). Both emit the same console markers, so the split is the same:
-// PXE = power-on to the iPXE "booting" line (firmware, DHCP, script, kernel and initrd downloads);
-// live boot = to the live agent's "network-up" line. Runs alternate; medians are printed as a Markdown table.
+// The virtual rack's PXE, live boot and image phases, side by side in one run, for one BIOS machine served by the
+// appliance (registered with its BMC, commissioned, then deployed with the chunked test OS) and by the reference:
+// dnsmasq (DHCP, router advertisements) + nginx serving the same iPXE script text, kernel and initrd, and answering
+// the live agent with fixed replies whose deploy task streams the zstd test OS from nginx. Both print the same console
+// markers, so the split is the same: PXE = first console output to the iPXE "booting" line (firmware, DHCP, script,
+// kernel and initrd downloads); live boot = to the agent's "network-up" line; image = the agent's deploy task to its
+// "image-written" line (stream, decompress, verify). Runs alternate; medians are printed as a Markdown table.
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-var ours = new List<(double Pxe, double Live)>();
-var reference = new List<(double Pxe, double Live)>();
+var ours = new List<Phases>();
+var reference = new List<Phases>();
 for (var i = 0; i < runs; i++)
 {
     ours.Add(await OursAsync());
@@ -24,37 +26,66 @@ double Median(IEnumerable<double> xs)
 }
 
 string F(double x) => x.ToString("0.0", CultureInfo.InvariantCulture);
-var (op, ol, rp, rl) = (Median(ours.Select(o => o.Pxe)), Median(ours.Select(o => o.Live)), Median(reference.Select(r => r.Pxe)), Median(reference.Select(r => r.Live)));
 Console.WriteLine($"| phase (median of {runs}) | Provisioner (s) | dnsmasq + nginx (s) | ratio (reference / ours) |");
 Console.WriteLine("|---|---|---|---|");
-Console.WriteLine($"| PXE (power-on to kernel booting) | {F(op)} | {F(rp)} | {(rp / op).ToString("0.00", CultureInfo.InvariantCulture)} |");
-Console.WriteLine($"| live boot (to the agent's network up) | {F(ol)} | {F(rl)} | {(rl / ol).ToString("0.00", CultureInfo.InvariantCulture)} |");
-return 0;
-
-static async Task<(double Pxe, double Live)> OursAsync()
+foreach (var (name, pick) in new (string, Func<Phases, double>)[]
+         {
+             ("PXE (power-on to kernel booting)", p => p.Pxe),
+             ("live boot (to the agent's network up)", p => p.Live),
+             ("image (deploy task to image written and verified)", p => p.Image),
+         })
 {
-    await using var rack = await VirtualBpod.StartAsync();
-    var machine = await rack.Network.AddMachineAsync();
-    return await MeasureAsync(machine);
+    var (o, r) = (Median(ours.Select(pick)), Median(reference.Select(pick)));
+    Console.WriteLine($"| {name} | {F(o)} | {F(r)} | {(r / o).ToString("0.00", CultureInfo.InvariantCulture)} |");
 }
 
-static async Task<(double Pxe, double Live)> ReferenceAsync()
+return 0;
+
+static async Task<Phases> OursAsync()
+{
+    await using var rack = await VirtualBpod.StartAsync();
+    var machine = await rack.Network.AddMachineWithBmcAsync();
+    var node = await rack.RegisterAsync(machine, slot: 1);
+    await rack.RegisterTestOsAsync();
+    await rack.ActAsync(node, "commission");
+    var (pxe, live) = await MeasureBootAsync(machine);
+    await rack.WaitForNodeStateAsync(machine.Spec.Mac, "ready", TimeSpan.FromMinutes(5), machine);
+    var from = machine.Console.LineCount;
+    await rack.ActAsync(node, "deploy", new { image = "test-os", profile = "test-os" });
+    return new Phases(pxe, live, await MeasureImageAsync(machine, from));
+}
+
+static async Task<Phases> ReferenceAsync()
 {
     await using var network = await VirtualRackNetwork.CreateAsync($"{VirtualBpod.ApplianceAddress}/24");
     var www = Directory.CreateTempSubdirectory("rackbench-www-").FullName;
     try
     {
-        var live = RepoPaths.Of("images", "live", "out");
-        File.Copy(Path.Combine(live, "vmlinuz"), Path.Combine(www, "vmlinuz"));
-        File.Copy(Path.Combine(live, "initrd.img"), Path.Combine(www, "initrd.img"));
+        var liveImage = RepoPaths.Of("images", "live", "out");
+        File.Copy(Path.Combine(liveImage, "vmlinuz"), Path.Combine(www, "vmlinuz"));
+        File.Copy(Path.Combine(liveImage, "initrd.img"), Path.Combine(www, "initrd.img"));
+        var testOs = RepoPaths.Of("images", "test-os", "out");
+        Directory.CreateDirectory(Path.Combine(www, "images"));
+        File.Copy(Path.Combine(testOs, "disk.img.zst"), Path.Combine(www, "images", "test-os.raw.zst"));
+        var rawSha = File.ReadAllLines(Path.Combine(testOs, "manifest.sha256")).Select(l => l.Split("  ", 2)).Single(p => p[1].Trim() == "disk.img")[0];
+        var rawSize = new FileInfo(Path.Combine(testOs, "disk.img")).Length;
+        // The agent protocol answered with fixed replies (docs/agent-protocol.md); the deploy task is served on every poll,
+        // only the first deploy is timed.
+        var task = $$$$"""{"id":"ref-deploy","kind":"deploy","deploy":{"image":{"url":"/api/agent/v1/images/test-os.raw.zst","format":"zstd","sha256":"{{{{rawSha}}}}","sizeBytes":{{{{rawSize}}}}},"seed":{"userData":"#cloud-config\\n","metaData":"instance-id: ref\\nlocal-hostname: ref-01\\n"}}}""";
+        var agentApi = $$$"""
+                    location = /api/agent/v1/hello { default_type application/json; return 200 '{"nodeId":"ref","hostname":"ref-01"}'; }
+                    location = /api/agent/v1/task { default_type application/json; return 200 '{{{task}}}'; }
+                    location /api/agent/v1/images/ { alias {{{www}}}/images/; }
+                    location /api/agent/v1/ { return 204; }
+            """;
         var url = $"http://{VirtualBpod.ApplianceAddress}:{VirtualBpod.HttpPort}";
         // The same script our discovery template renders, without a token (nothing answers the agent: only its boot is timed).
         await File.WriteAllTextAsync(Path.Combine(www, "boot.ipxe"), $"""
             #!ipxe
-            echo PROVISIONER-IPXE discover loading live image from {url}/
+            echo PROVISIONER-IPXE deploy loading live image from {url}/
             kernel {url}/vmlinuz provisioner.url={url} provisioner.token=none BOOTIF=01-${"{"}mac:hexhyp{"}"} console=ttyS0 initrd=initrd.img
             initrd {url}/initrd.img
-            echo PROVISIONER-IPXE discover booting
+            echo PROVISIONER-IPXE deploy booting
             boot
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         await File.WriteAllTextAsync(Path.Combine(www, "nginx.conf"), $$"""
@@ -66,7 +97,9 @@ static async Task<(double Pxe, double Live)> ReferenceAsync()
             http {
                 access_log off; sendfile on; tcp_nopush on; default_type application/octet-stream;
                 client_body_temp_path {{www}}; proxy_temp_path {{www}}; fastcgi_temp_path {{www}}; uwsgi_temp_path {{www}}; scgi_temp_path {{www}};
-                server { listen {{VirtualBpod.ApplianceAddress}}:{{VirtualBpod.HttpPort}}; root {{www}}; }
+                server { listen {{VirtualBpod.ApplianceAddress}}:{{VirtualBpod.HttpPort}}; root {{www}};
+            {{agentApi}}
+                }
             }
             """);
         await network.Namespace.ExecAsync("ip", "-6", "addr", "add", "fd00:77::1/64", "dev", network.Bridge);
@@ -78,7 +111,9 @@ static async Task<(double Pxe, double Live)> ReferenceAsync()
             // Router advertisements, as the appliance sends: without them iPXE waits out IPv6 autoconfiguration (about 15 s).
             "--enable-ra", "--dhcp-range=fd00:77::,ra-only");
         var machine = await network.AddMachineAsync();
-        var result = await MeasureAsync(machine);
+        await machine.StartAsync();
+        var (pxe, live) = await MeasureBootAsync(machine);
+        var result = new Phases(pxe, live, await MeasureImageAsync(machine, 0));
         if (Environment.GetEnvironmentVariable("RACKBENCH_LOG") == "1")
         {
             Console.Error.WriteLine(dnsmasq.Stdout + dnsmasq.Stderr);
@@ -92,12 +127,21 @@ static async Task<(double Pxe, double Live)> ReferenceAsync()
     }
 }
 
-static async Task<(double Pxe, double Live)> MeasureAsync(VirtualMachine machine)
+static async Task<(double Pxe, double Live)> MeasureBootAsync(VirtualMachine machine)
 {
-    var start = DateTimeOffset.UtcNow;
-    await machine.StartAsync();
-    var (booting, _) = await machine.Console.WaitForLineAsync("PROVISIONER-IPXE discover booting", TimeSpan.FromMinutes(4));
+    var (booting, _) = await machine.Console.WaitForLineAsync(@"PROVISIONER-IPXE \S+ booting", TimeSpan.FromMinutes(4));
     var (up, _) = await machine.Console.WaitForLineAsync("PROVISIONER-EVENT network-up", TimeSpan.FromMinutes(4), booting);
     var lines = machine.Console.Lines;
-    return ((lines[booting].At - start).TotalSeconds, (lines[up].At - lines[booting].At).TotalSeconds);
+    // From the machine's first console output (firmware start), the same for a BMC power-on and a direct start.
+    return ((lines[booting].At - lines[0].At).TotalSeconds, (lines[up].At - lines[booting].At).TotalSeconds);
 }
+
+static async Task<double> MeasureImageAsync(VirtualMachine machine, int fromLine)
+{
+    var (task, _) = await machine.Console.WaitForLineAsync("PROVISIONER-EVENT task kind=deploy", TimeSpan.FromMinutes(6), fromLine);
+    var (written, _) = await machine.Console.WaitForLineAsync("PROVISIONER-EVENT image-written", TimeSpan.FromMinutes(6), task);
+    var lines = machine.Console.Lines;
+    return (lines[written].At - lines[task].At).TotalSeconds;
+}
+
+internal sealed record Phases(double Pxe, double Live, double Image);

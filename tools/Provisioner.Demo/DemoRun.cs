@@ -26,7 +26,7 @@ internal sealed class DemoRun(VirtualBpod rack, Action<string> say)
         }
 
         await rack.RegisterTestOsAsync();
-        say("registered image test-os (the project's UEFI test OS, zstd)");
+        say("registered image test-os (the project's UEFI test OS) and imported it into the chunked format");
 
         foreach (var (_, node) in _nodes)
         {
