@@ -54,6 +54,11 @@ try
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
 }
+catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TimeoutException or IOException)
+{
+    // Keep the rack and the dashboard up so what went wrong can be looked at.
+    Say($"the demo stopped: {e.Message}");
+}
 
 if (!options.ExitWhenDeployed && !stop.IsCancellationRequested)
 {

@@ -43,8 +43,8 @@ public sealed class ProvisioningSteps(NodePower power, AgentTaskBroker agents, I
         ctx.Log(JobLogLevel.Info, $"waiting for {node.Hostname} to PXE-boot the live image (its boot timeline shows DHCP, TFTP and HTTP as they happen)");
         var limit = TimeSpan.FromMinutes(Math.Max(1, settings.Jobs.WaitAgentMinutes));
         var left = started.Value + limit - ctx.Time.GetUtcNow();
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        using var deadline = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, ctx.Time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             var session = await agents.WaitForHelloAsync(node.Id, started.Value, bounded.Token).ConfigureAwait(false);
