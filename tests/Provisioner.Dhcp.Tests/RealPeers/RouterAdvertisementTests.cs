@@ -67,6 +67,12 @@ public sealed class RouterAdvertisementTests
         }
 
         Assert.Equal(0, advertisement[6] << 8 | advertisement[7]);
+        // The counter moves just after the send returns: the client can see the packet first.
+        for (var i = 0; i < 40 && responder.Sent < 1; i++)
+        {
+            await Task.Delay(50);
+        }
+
         Assert.True(responder.Sent >= 1);
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
