@@ -31,7 +31,8 @@ public sealed class CrashTests : IDisposable
         var service = new JobService(store.Jobs, registry, new JobEventHub());
         var job = await service.SubmitAsync(new JobSubmission
         {
-            Kind = "trace", RequestedBy = "test", NodeId = Guid.NewGuid(), ParametersJson = "{\"steps\":6,\"stepMilliseconds\":300}",
+            // Steps long enough that the kill lands inside step 2 even on a loaded machine.
+            Kind = "trace", RequestedBy = "test", NodeId = Guid.NewGuid(), ParametersJson = "{\"steps\":6,\"stepMilliseconds\":2000}",
         }, CancellationToken.None);
 
         await using var first = await WorkerProcess.StartAsync("sqlite", ConnectionString, "appliance-1", Trace, leaseMs: 5000, heartbeatMs: 500, maxJobs: 4);
