@@ -5,7 +5,8 @@
 #              fdisk tools, dosfstools, mtools, the glibc/OpenSSL/zlib/libstdc++ the .NET agent needs, libzstd and liblzma
 #              (the agent decompresses images in process through them), and the agent.
 # Idempotent: an input stamp (package versions + agent sources + this folder) short-cuts the build when nothing changed.
-# Reproducible: sorted cpio, fixed owners and mtimes (SOURCE_DATE_EPOCH), deterministic compression.
+# Reproducible: sorted cpio, fixed owners and mtimes (SOURCE_DATE_EPOCH), deterministic compression, and an agent
+# that does not embed the git commit (the same sources give the same image whatever HEAD is).
 # Environment: LIVE_OUT (default images/live/out), LIVE_WORK (default build/live), SOURCE_DATE_EPOCH, FORCE=1.
 set -euo pipefail
 
@@ -109,7 +110,8 @@ rm -rf "$agent_out"
 dotnet publish "$repo/src/Provisioner.Agent/Provisioner.Agent.csproj" -c Release -r linux-x64 --self-contained \
     -p:PublishSingleFile=true -p:PublishTrimmed=true -p:InvariantGlobalization=true -p:DebugType=none \
     -p:PublishReadyToRun=true \
-    -p:ContinuousIntegrationBuild=true --artifacts-path "$work/artifacts" -o "$agent_out" -nologo -v:q >&2 \
+    -p:ContinuousIntegrationBuild=true -p:EnableSourceControlManagerQueries=false -p:IncludeSourceRevisionInInformationalVersion=false \
+    --artifacts-path "$work/artifacts" -o "$agent_out" -nologo -v:q >&2 \
     || die "dotnet publish of the agent failed"
 [ -x "$agent_out/provisioner-agent" ] || die "agent binary missing after publish"
 
