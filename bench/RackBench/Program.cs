@@ -64,11 +64,10 @@ static async Task<Phases> ReferenceAsync()
         var liveImage = RepoPaths.Of("images", "live", "out");
         File.Copy(Path.Combine(liveImage, "vmlinuz"), Path.Combine(www, "vmlinuz"));
         File.Copy(Path.Combine(liveImage, "initrd.img"), Path.Combine(www, "initrd.img"));
-        var testOs = RepoPaths.Of("images", "test-os", "out");
+        var testOs = TestOsImage.Load();
         Directory.CreateDirectory(Path.Combine(www, "images"));
-        File.Copy(Path.Combine(testOs, "disk.img.zst"), Path.Combine(www, "images", "test-os.raw.zst"));
-        var rawSha = File.ReadAllLines(Path.Combine(testOs, "manifest.sha256")).Select(l => l.Split("  ", 2)).Single(p => p[1].Trim() == "disk.img")[0];
-        var rawSize = new FileInfo(Path.Combine(testOs, "disk.img")).Length;
+        File.Copy(testOs.ZstdPath, Path.Combine(www, "images", "test-os.raw.zst"));
+        var (rawSha, rawSize) = (testOs.RawSha256, testOs.RawSizeBytes);
         // The agent protocol answered with fixed replies (docs/agent-protocol.md); the deploy task is served on every poll,
         // only the first deploy is timed.
         var task = $$$$"""{"id":"ref-deploy","kind":"deploy","deploy":{"image":{"url":"/api/agent/v1/images/test-os.raw.zst","format":"zstd","sha256":"{{{{rawSha}}}}","sizeBytes":{{{{rawSize}}}}},"seed":{"userData":"#cloud-config\\n","metaData":"instance-id: ref\\nlocal-hostname: ref-01\\n"}}}""";

@@ -105,31 +105,8 @@ public sealed partial class ApplianceCrashTests : IDisposable
 
     private static async Task<string> RegisterNodeAsync(ApplianceApiClient api, IpmiSimulator bmc)
     {
-        var zone = await api.PostAsync("api/v1/zones", new { name = "zc" });
-        var bpod = await api.PostAsync("api/v1/bpods", new
-        {
-            zoneId = zone["id"]!.GetValue<string>(),
-            name = "rc",
-            networkType = "l2",
-            provisioningSubnet = "10.9.0.0/24",
-            dynamicRangeStart = "10.9.0.100",
-            dynamicRangeEnd = "10.9.0.150",
-        });
-        var node = await api.PostAsync("api/v1/nodes", new
-        {
-            hostname = "crash-01",
-            bpodId = bpod["id"]!.GetValue<string>(),
-            interfaces = new[] { new { mac = Mac, isPxe = true } },
-            bmc = new
-            {
-                driver = "ipmi",
-                address = bmc.EndPoint.Address.ToString(),
-                port = bmc.EndPoint.Port,
-                username = "admin",
-                secret = "rackpass",
-                options = new Dictionary<string, string> { ["cipher_suite"] = "3" },
-            },
-        });
+        var bpod = await api.CreateBpodAsync("zc", "rc", "10.9.0");
+        var node = await api.CreateIpmiNodeAsync(bpod, "crash-01", Mac, bmc.EndPoint, "admin", "rackpass");
         return node["id"]!.GetValue<string>();
     }
 

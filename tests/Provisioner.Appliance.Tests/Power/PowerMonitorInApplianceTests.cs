@@ -16,31 +16,8 @@ public sealed class PowerMonitorInApplianceTests
         await using var appliance = await ApplianceProcess.StartAsync(new Dictionary<string, string> { ["Power:MonitorIntervalSeconds"] = "1" });
         using var api = new ApplianceApiClient(new HttpClient(), appliance.BaseUrl);
         await api.SetupAdminAsync();
-        var zone = await api.PostAsync("api/v1/zones", new { name = "zp" });
-        var bpod = await api.PostAsync("api/v1/bpods", new
-        {
-            zoneId = zone["id"]!.GetValue<string>(),
-            name = "rp",
-            networkType = "l2",
-            provisioningSubnet = "10.8.0.0/24",
-            dynamicRangeStart = "10.8.0.100",
-            dynamicRangeEnd = "10.8.0.150",
-        });
-        var node = await api.PostAsync("api/v1/nodes", new
-        {
-            hostname = "db-01",
-            bpodId = bpod["id"]!.GetValue<string>(),
-            interfaces = new[] { new { mac = "52:54:00:aa:cc:01", isPxe = true } },
-            bmc = new
-            {
-                driver = "ipmi",
-                address = bmc.EndPoint.Address.ToString(),
-                port = bmc.EndPoint.Port,
-                username = "admin",
-                secret = "rackpass",
-                options = new Dictionary<string, string> { ["cipher_suite"] = "3" },
-            },
-        });
+        var bpod = await api.CreateBpodAsync("zp", "rp", "10.8.0");
+        var node = await api.CreateIpmiNodeAsync(bpod, "db-01", "52:54:00:aa:cc:01", bmc.EndPoint, "admin", "rackpass");
         var id = node["id"]!.GetValue<string>();
 
         var deadline = DateTime.UtcNow.AddSeconds(60);

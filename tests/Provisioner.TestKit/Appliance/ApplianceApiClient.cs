@@ -67,6 +67,41 @@ public sealed class ApplianceApiClient : IDisposable
         return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject();
     }
 
+    /// <summary>Creates a zone and an L2 BPOD on <paramref name="subnet"/> (e.g. "10.9.0"), returning the BPOD id.</summary>
+    public async Task<string> CreateBpodAsync(string zone, string bpod, string subnet)
+    {
+        var z = await PostAsync("api/v1/zones", new { name = zone });
+        var b = await PostAsync("api/v1/bpods", new
+        {
+            zoneId = z["id"]!.GetValue<string>(),
+            name = bpod,
+            networkType = "l2",
+            provisioningSubnet = subnet + ".0/24",
+            dynamicRangeStart = subnet + ".100",
+            dynamicRangeEnd = subnet + ".150",
+        });
+        return b["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Registers a node whose BMC is an IPMI endpoint (cipher suite 3, which ipmi_sim speaks).</summary>
+    public Task<JsonNode> CreateIpmiNodeAsync(string bpodId, string hostname, string mac, System.Net.IPEndPoint bmc, string user, string password, int? slot = null) =>
+        PostAsync("api/v1/nodes", new
+        {
+            hostname,
+            bpodId,
+            slot,
+            interfaces = new[] { new { mac, isPxe = true } },
+            bmc = new
+            {
+                driver = "ipmi",
+                address = bmc.Address.ToString(),
+                port = bmc.Port,
+                username = user,
+                secret = password,
+                options = new Dictionary<string, string> { ["cipher_suite"] = "3" },
+            },
+        });
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>Pretty JSON for failure messages.</summary>

@@ -169,24 +169,8 @@ public sealed class VirtualBpod : IAsyncDisposable
     }
 
     /// <summary>Registers a node with <paramref name="mac"/> whose IPMI BMC is at <paramref name="bmc"/> (which may not answer).</summary>
-    public async Task<JsonNode> RegisterAsync(string mac, int slot, System.Net.IPEndPoint bmc)
-    {
-        return await Api.PostAsync("api/v1/nodes", new
-        {
-            hostname = HostnameOf(slot),
-            bpodId = BpodId,
-            slot,
-            interfaces = new[] { new { mac, isPxe = true } },
-            bmc = new
-            {
-                driver = "ipmi",
-                address = bmc.Address.ToString(),
-                port = bmc.Port,
-                username = VirtualRackNetwork.BmcUser.Name,
-                secret = VirtualRackNetwork.BmcUser.Password,
-            },
-        });
-    }
+    public Task<JsonNode> RegisterAsync(string mac, int slot, System.Net.IPEndPoint bmc) =>
+        Api.CreateIpmiNodeAsync(BpodId, HostnameOf(slot), mac, bmc, VirtualRackNetwork.BmcUser.Name, VirtualRackNetwork.BmcUser.Password, slot);
 
     /// <summary>The BPOD naming pattern's name for <paramref name="slot"/>.</summary>
     public string HostnameOf(int slot) => string.Create(CultureInfo.InvariantCulture, $"{ZoneName}-{BpodName}-{slot:00}");
@@ -199,19 +183,16 @@ public sealed class VirtualBpod : IAsyncDisposable
     /// <param name="chunked">Then import it into the chunked format (verified against the digest), as ops do before deploying.</param>
     public async Task<JsonNode> RegisterTestOsAsync(string name = "test-os", string? sha256 = null, bool chunked = true)
     {
-        var dir = RepoPaths.Of("images", "test-os", "out");
-        var digests = File.ReadAllLines(Path.Combine(dir, "manifest.sha256"))
-            .Select(l => l.Split("  ", 2))
-            .ToDictionary(p => p[1].Trim(), p => p[0], StringComparer.Ordinal);
+        var testOs = TestOsImage.Load();
         var images = Path.Combine(Appliance.DataDirectory, "images");
         Directory.CreateDirectory(images);
-        File.Copy(Path.Combine(dir, "disk.img.zst"), Path.Combine(images, name + ".raw.zst"), overwrite: true);
+        File.Copy(testOs.ZstdPath, Path.Combine(images, name + ".raw.zst"), overwrite: true);
         var image = await Api.PostAsync("api/v1/images", new
         {
             name,
             format = "raw-zstd",
-            sizeBytes = new FileInfo(Path.Combine(dir, "disk.img")).Length,
-            sha256 = sha256 ?? digests["disk.img"],
+            sizeBytes = testOs.RawSizeBytes,
+            sha256 = sha256 ?? testOs.RawSha256,
             location = name + ".raw.zst",
             description = "the project's test OS (UEFI)",
         });
