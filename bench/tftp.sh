@@ -28,8 +28,9 @@ done
 
 SUF=$$
 NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
-# "ours" runs with socket continuations inline on the epoll thread (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1,
-# see docs/tftp.md); "ours-tp" is the same server with .NET's default thread-pool dispatch.
+# "ours" runs as the appliance does: each transfer socket's dispatch chosen by TransferDispatch (inline on the epoll
+# thread for windowed transfers and under load, see src/Provisioner.Tftp/Transport/TransferDispatch.cs); "ours-tp" is
+# the same server with .NET's thread-pool dispatch for every transfer.
 declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
 SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)
 CG=/sys/fs/cgroup/cpuacct
@@ -112,8 +113,8 @@ start() { # start <name> <env...> -- <command...>
     env "${envs[@]}" sh -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$CG/tftpbench-$SUF-$name" "${SRUN[@]}" "$@" >"$WORK/log/$name.log" 2>&1 &
     PID[$name]=$!
 }
-start ours DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64
-start ours-tp DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours-tp]}" 69 64
+start ours DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64 auto
+start ours-tp DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours-tp]}" 69 64 threadpool
 start tftpd-hpa X=1 -- /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT"
 start dnsmasq X=1 -- dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
     --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq-own.log"

@@ -7,6 +7,7 @@ using Provisioner.Net;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Protocol;
 using Provisioner.Tftp.Server;
+using Provisioner.Tftp.Transport;
 
 namespace Provisioner.Tftp;
 
@@ -19,7 +20,7 @@ namespace Provisioner.Tftp;
 public sealed class TftpServer
 {
     private readonly IDatagramChannel _listener;
-    private readonly Func<IPEndPoint, IDatagramChannel> _transferChannelFactory;
+    private readonly Func<TransferChannelRequest, IDatagramChannel> _transferChannelFactory;
     private readonly ITftpFileSource _files;
     private readonly ITftpObserver? _observer;
     private readonly Func<int, int?>? _interfaceMtu;
@@ -32,8 +33,10 @@ public sealed class TftpServer
     /// <summary>Creates the server; nothing happens until <see cref="RunAsync"/>.</summary>
     /// <param name="options">Limits and timeouts.</param>
     /// <param name="listener">The channel requests arrive on (port 69 in production).</param>
-    /// <param name="transferChannelFactory">Creates the channel of one transfer, bound to the given local
-    /// address and port 0 (an ephemeral port). Tests wrap it to create sockets inside a network namespace.</param>
+    /// <param name="transferChannelFactory">Creates the channel of one transfer, bound to the request's local
+    /// address and port 0 (an ephemeral port); the request also says how the transfer will run, so the factory can
+    /// choose the socket's dispatch (<see cref="TransferDispatch"/>). Tests wrap it to create sockets inside a
+    /// network namespace.</param>
     /// <param name="files">Where files come from.</param>
     /// <param name="observer">Told about every transfer (boot timeline); optional.</param>
     /// <param name="timeProvider">Clock for timeouts; the system clock by default.</param>
@@ -43,7 +46,7 @@ public sealed class TftpServer
     public TftpServer(
         TftpServerOptions options,
         IDatagramChannel listener,
-        Func<IPEndPoint, IDatagramChannel> transferChannelFactory,
+        Func<TransferChannelRequest, IDatagramChannel> transferChannelFactory,
         ITftpFileSource files,
         ITftpObserver? observer = null,
         TimeProvider? timeProvider = null,
@@ -58,6 +61,20 @@ public sealed class TftpServer
         _observer = observer;
         _interfaceMtu = interfaceMtu;
         _context = new TftpServerContext(options, timeProvider ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Creates the server with a transfer channel factory that only needs the local address.</summary>
+    public TftpServer(
+        TftpServerOptions options,
+        IDatagramChannel listener,
+        Func<IPEndPoint, IDatagramChannel> transferChannelFactory,
+        ITftpFileSource files,
+        ITftpObserver? observer = null,
+        TimeProvider? timeProvider = null,
+        ILogger<TftpServer>? logger = null,
+        Func<int, int?>? interfaceMtu = null)
+        : this(options, listener, Adapt(transferChannelFactory), files, observer, timeProvider, logger, interfaceMtu)
+    {
     }
 
     /// <summary>Transfers running now.</summary>
@@ -293,7 +310,7 @@ public sealed class TftpServer
             IDatagramChannel channel;
             try
             {
-                channel = _transferChannelFactory(new IPEndPoint(localAddress, 0));
+                channel = _transferChannelFactory(new TransferChannelRequest(new IPEndPoint(localAddress, 0), negotiated.WindowSize, ActiveTransfers));
             }
             catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
             {
@@ -380,6 +397,12 @@ public sealed class TftpServer
         {
             _context.Counters.SocketError();
         }
+    }
+
+    private static Func<TransferChannelRequest, IDatagramChannel> Adapt(Func<IPEndPoint, IDatagramChannel> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return request => factory(request.Local);
     }
 
     private static bool IsMulticast(IPAddress address)

@@ -159,7 +159,9 @@ public static class BootComposition
         });
         var files = new DirectoryFileSource(new DirectoryFileSourceOptions { Root = Path.GetFullPath(settings.Paths.Pxe) });
         var server = new TftpServer(new TftpServerOptions(), listener,
-            local => new UdpTransferChannel(local),
+            // 1 MiB send buffer: a window of 64 blocks of 1468 bytes must not overflow it (the bench's settings too).
+            request => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20,
+                inlineCompletions: settings.Tftp.InlineCompletions && TransferDispatch.PreferInline(request)),
             files,
             new TimelineTftpObserver(sp.GetRequiredService<BootTimeline>(), sp.GetRequiredService<ClientAddressBook>()),
             sp.GetRequiredService<TimeProvider>(),

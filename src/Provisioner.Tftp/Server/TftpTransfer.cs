@@ -17,6 +17,8 @@ internal sealed class TftpTransfer
     // Four known options with values of at most 20 digits: well under this.
     private const int MaxOackLength = 256;
 
+    private static readonly TimeSpan MinimumTimerDue = TimeSpan.FromMilliseconds(1);
+
     private readonly IDatagramChannel _channel;
     private readonly IPEndPoint _client;
     private readonly ITftpFile _file;
@@ -80,7 +82,7 @@ internal sealed class TftpTransfer
                 await SendWindowAsync(1, cancellationToken).ConfigureAwait(false);
             }
 
-            _timer.Change(_negotiated.Timeout, Timeout.InfiniteTimeSpan);
+            ArmTimer();
             while (true)
             {
                 ReceivedDatagram received;
@@ -155,7 +157,13 @@ internal sealed class TftpTransfer
         }
     }
 
-    private void ArmTimer() => _timer!.Change(_negotiated.Timeout, Timeout.InfiniteTimeSpan);
+    // Due one timeout after the last send's stamp, not after now: the continuation that arms the timer may run
+    // a while after the packets left (a busy machine), and the client's clock started when they did.
+    private void ArmTimer()
+    {
+        var remaining = _negotiated.Timeout - _server.Time.GetElapsedTime(Volatile.Read(ref _stamp));
+        _timer!.Change(remaining > MinimumTimerDue ? remaining : MinimumTimerDue, Timeout.InfiniteTimeSpan);
+    }
 
     private void CancelReceive()
     {
@@ -277,14 +285,15 @@ internal sealed class TftpTransfer
     private async ValueTask SendOackAsync(CancellationToken cancellationToken)
     {
         var n = TftpPacketWriter.WriteOptionAck(_sendBuffer, _negotiated.Acknowledged);
-        await SendAsync(_client, _sendBuffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _stamp, _server.Time.GetTimestamp());
+        await SendAsync(_client, _sendBuffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask SendWindowAsync(long first, CancellationToken cancellationToken)
     {
         var last = Math.Min(first + _negotiated.WindowSize - 1, _totalBlocks);
         var blockSize = _negotiated.BlockSize;
+        Volatile.Write(ref _stamp, _server.Time.GetTimestamp()); // before the sends: the client may answer at once
         for (var block = first; block <= last; block++)
         {
             var payload = _sendBuffer.AsMemory(TftpPacketWriter.DataHeaderLength, blockSize);
@@ -304,8 +313,6 @@ internal sealed class TftpTransfer
                 _server.Counters.Retransmission();
             }
         }
-
-        Volatile.Write(ref _stamp, _server.Time.GetTimestamp());
     }
 
     private async ValueTask SendErrorAsync(IPEndPoint to, TftpErrorCode code, string message, CancellationToken cancellationToken)

@@ -20,7 +20,10 @@ public sealed class UdpTransferChannel : IDatagramChannel
     /// <summary>Binds to <paramref name="bind"/> (address and port 0 for an ephemeral port).</summary>
     /// <param name="bind">Local address and port.</param>
     /// <param name="sendBufferSize">SO_SNDBUF in bytes (0 keeps the default); windows of large blocks want more.</param>
-    public UdpTransferChannel(IPEndPoint bind, int sendBufferSize = 0)
+    /// <param name="inlineCompletions">Run this socket's continuations on the epoll thread (see
+    /// <see cref="SocketInlineCompletions"/>): a transfer's work per ACK is a few non-blocking sends, and the
+    /// thread-pool hop it saves is most of the per-window cost.</param>
+    public UdpTransferChannel(IPEndPoint bind, int sendBufferSize = 0, bool inlineCompletions = false)
     {
         ArgumentNullException.ThrowIfNull(bind);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -32,6 +35,7 @@ public sealed class UdpTransferChannel : IDatagramChannel
             }
 
             _socket.Bind(bind);
+            InlineCompletions = inlineCompletions && SocketInlineCompletions.TryEnable(_socket);
         }
         catch
         {
@@ -48,6 +52,9 @@ public sealed class UdpTransferChannel : IDatagramChannel
 
     /// <inheritdoc/>
     public string? InterfaceName => null;
+
+    /// <summary>Whether the socket's continuations run inline (asked for and supported by the runtime).</summary>
+    public bool InlineCompletions { get; }
 
     /// <inheritdoc/>
     public async ValueTask<ReceivedDatagram> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)

@@ -86,7 +86,7 @@ public sealed class NetnsTftpBed : IAsyncDisposable
             listener,
             ep =>
             {
-                var channel = ServerNs.RunInside(() => new UdpTransferChannel(ep));
+                var channel = ServerNs.RunInside(() => new UdpTransferChannel(ep, inlineCompletions: true)); // as the appliance runs it
                 TransferEndPoints.Enqueue(channel.LocalEndPoint);
                 return channel;
             },

@@ -6,6 +6,7 @@ using Provisioner.TestKit;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Protocol;
 using Provisioner.Tftp.Server;
+using Provisioner.Tftp.Transport;
 
 namespace Provisioner.Tftp.Tests.Server;
 
@@ -23,9 +24,10 @@ public sealed class InMemoryTftpBed : IAsyncDisposable, ITftpObserver
         Server = new TftpServer(
             options ?? new TftpServerOptions(),
             Listener,
-            ep =>
+            (TransferChannelRequest request) =>
             {
-                var channel = new InMemoryDatagramChannel(new IPEndPoint(ep.Address, Interlocked.Increment(ref _nextPort)));
+                ChannelRequests.Enqueue(request);
+                var channel = new InMemoryDatagramChannel(new IPEndPoint(request.Local.Address, Interlocked.Increment(ref _nextPort)));
                 _transfers.Writer.TryWrite(channel);
                 return channel;
             },
@@ -38,6 +40,9 @@ public sealed class InMemoryTftpBed : IAsyncDisposable, ITftpObserver
     public static IPAddress ServerAddress { get; } = IPAddress.Parse("198.18.0.1");
 
     public ManualTimeProvider Time { get; } = new();
+
+    /// <summary>What the server told the channel factory for each transfer.</summary>
+    public ConcurrentQueue<TransferChannelRequest> ChannelRequests { get; } = new();
 
     public InMemoryDatagramChannel Listener { get; }
 

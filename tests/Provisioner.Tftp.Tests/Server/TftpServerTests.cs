@@ -3,6 +3,7 @@ using System.Text;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Protocol;
 using Provisioner.Tftp.Server;
+using Provisioner.Tftp.Transport;
 using static Provisioner.Tftp.Tests.Server.InMemoryTftpBed;
 
 namespace Provisioner.Tftp.Tests.Server;
@@ -191,6 +192,39 @@ public sealed class TftpServerTests
         Assert.False(transfer.TryReadSent(out _));
         transfer.Inject(client, Ack(1));
         Assert.Equal(2, Block(await ReadAsync(transfer, client)));
+    }
+
+    [Fact]
+    [Trait("Area", "Tftp")]
+    public async Task ChannelFactory_ToldTheNegotiatedWindowAndTheActiveTransfers()
+    {
+        await using var bed = new InMemoryTftpBed();
+        bed.Files["a"] = Content(1000);
+        bed.Files["b"] = Content(1000);
+        var first = Client();
+        var second = Client();
+
+        bed.Request(first, "a");
+        await ReadAsync(await bed.NextTransferAsync(), first);
+        bed.Request(second, "b", "octet", ("windowsize", "16"));
+        await ReadAsync(await bed.NextTransferAsync(), second);
+
+        var requests = bed.ChannelRequests.ToArray();
+        Assert.Equal([(1, 1), (16, 2)], requests.Select(r => (r.WindowSize, r.ActiveTransfers)));
+        Assert.All(requests, r => Assert.Equal(0, r.Local.Port));
+    }
+
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(8, 1, true)]
+    [InlineData(1, 1000, true)]
+    public void TransferDispatch_InlineForWindowsAndUnderLoad(int window, int active, bool inline)
+    {
+        // Lock-step with idle cores stays on the thread pool (its spinning workers catch the next ACK without
+        // a wake-up); windows, or more transfers than cores, run inline (docs/benchmarks/tftp.md).
+        var request = new TransferChannelRequest(new IPEndPoint(IPAddress.Loopback, 0), window, active);
+        // On a single core no core is idle, so even one lock-step transfer runs inline.
+        Assert.Equal(inline || Environment.ProcessorCount == 1, TransferDispatch.PreferInline(request));
     }
 
     [Fact]
