@@ -206,6 +206,31 @@ public sealed partial class ImageImportTests(ImageImportFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Delete_RemovesTheImagesFilesInTheImagesDirectoryOnly()
+    {
+        var raw = DiskImage(4);
+        await CompressAsync(raw, Path.Combine(fixture.ImagesDirectory, "gone.raw.zst"));
+        await RegisterAsync("gone", "raw-zstd", Sha(raw), "gone.raw.zst", raw.Length);
+        Assert.Equal("done", (await ImportWithEventsAsync("gone"))[^1].Event);
+        await File.WriteAllBytesAsync(Path.Combine(fixture.ImagesDirectory, "plain.img"), raw);
+        await RegisterAsync("plain", "raw", Sha(raw), "plain.img", raw.Length);
+        await RegisterAsync("remote", "raw", Sha(raw), "http://images.example/remote.img", raw.Length);
+
+        foreach (var name in new[] { "gone", "plain", "remote" })
+        {
+            using var response = await Http.DeleteAsync($"api/v1/images/{name}");
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            using var after = await Http.GetAsync($"api/v1/images/{name}");
+            Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(fixture.ImagesDirectory, "gone")), "the chunked image's directory is removed");
+        Assert.False(File.Exists(Path.Combine(fixture.ImagesDirectory, "plain.img")), "the raw image's file is removed");
+        Assert.True(File.Exists(Path.Combine(fixture.ImagesDirectory, "gone.raw.zst")), "the import's source is the operator's upload, not the image");
+        Assert.True(Directory.Exists(fixture.ImagesDirectory));
+    }
+
+    [Fact]
     public async Task Import_WrongRegisteredSha256_Answers422NamingBothDigestsAndChangesNothing()
     {
         var raw = DiskImage(2);

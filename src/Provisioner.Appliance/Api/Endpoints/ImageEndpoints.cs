@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Provisioner.Appliance.Api.Contracts;
 using Provisioner.Appliance.Identity;
 using Provisioner.Core.Inventory;
+using Provisioner.Core.Lifecycle;
 using Provisioner.Core.Persistence;
 using Provisioner.Imaging;
 using ImageFormat = Provisioner.Core.Inventory.ImageFormat;
@@ -351,12 +352,36 @@ public static class ImageEndpoints
         }
     }
 
-    private static async Task<NoContent> Delete(string image, IImageRepository repo, IAuditLog audit, HttpContext http, CancellationToken ct)
+    private static async Task<NoContent> Delete(string image, IImageRepository repo, INodeRepository nodes, IOptions<ApiOptions> options,
+        IAuditLog audit, HttpContext http, CancellationToken ct)
     {
         var found = await Resolve(repo, image, ct);
+        var writing = await NodesDeployingAsync(nodes, found.Name, ct);
+        if (writing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Image '{found.Name}' is being written to {string.Join(", ", writing)} right now; wait for those deployments to end, then delete it.");
+        }
+
         await repo.DeleteAsync(found.Id, ct);
-        await audit.RecordAsync(http, "image.delete", "image", found.Id.ToString(), found.Name);
+        // The record goes first: a file left behind by a failed delete is harmless, a record without its file is not.
+        var removed = LocalImageFiles.Delete(found, options.Value.ImagesDirectory);
+        await audit.RecordAsync(http, "image.delete", "image", found.Id.ToString(), removed is null ? found.Name : $"{found.Name} ({removed} removed)");
         return TypedResults.NoContent();
+    }
+
+    private static async Task<List<string>> NodesDeployingAsync(INodeRepository nodes, string imageName, CancellationToken ct)
+    {
+        var hostnames = new List<string>();
+        for (var offset = 0; ; offset += PageRequest.MaxLimit)
+        {
+            var page = await nodes.ListAsync(new NodeQuery { State = NodeState.Deploying, Page = new PageRequest(offset, PageRequest.MaxLimit) }, ct);
+            hostnames.AddRange(page.Items.Where(n => string.Equals(n.Deploy.Image, imageName, StringComparison.OrdinalIgnoreCase)).Select(n => n.Hostname));
+            if (page.Items.Count < PageRequest.MaxLimit)
+            {
+                return hostnames;
+            }
+        }
     }
 
     private static bool IsSha256(string? text) => text is { Length: 64 } && text.All(char.IsAsciiHexDigit);
