@@ -44,6 +44,24 @@ public sealed class NodeApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task DeleteImage_WhileANodeIsDeployingWithIt_Refused409NamingTheNode()
+    {
+        var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "busyimg", bpodName: "r1");
+        using var admin = fixture.App.Client(fixture.AdminToken);
+        var registered = await admin.PostAsJsonAsync("/api/v1/images",
+            new { name = "busy-image", format = "raw", sha256 = new string('a', 64), location = "http://images.example/busy.img", sizeBytes = 1024 });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var deploy = await admin.PostAsJsonAsync($"/api/v1/nodes/{nodes[0].Hostname}/actions/deploy", new { image = "busy-image" });
+        Assert.Equal(HttpStatusCode.Accepted, deploy.StatusCode);
+
+        var refused = await admin.DeleteAsync("/api/v1/images/busy-image");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains(nodes[0].Hostname, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/images/busy-image")).StatusCode);
+    }
+
+    [Fact]
     public async Task Deploy_ReadyNode_TransitionsRecordsHistoryAuditAndSubmitsJob()
     {
         var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "deploy", bpodName: "r1");
