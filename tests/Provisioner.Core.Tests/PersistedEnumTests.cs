@@ -42,6 +42,8 @@ public sealed class PersistedEnumTests
         AssertFrozen((ImageFormat.Raw, 1), (ImageFormat.RawGzip, 2), (ImageFormat.RawZstd, 3), (ImageFormat.RawXz, 4), (ImageFormat.Chunked, 5));
         AssertFrozen((UserRole.Viewer, 1), (UserRole.Operator, 2), (UserRole.Admin, 3));
         AssertFrozen((BpodNetworkType.L2, 1), (BpodNetworkType.L3, 2));
+        AssertFrozen((BondMemberSelection.All, 1), (BondMemberSelection.NonPxe, 2), (BondMemberSelection.Names, 3), (BondMemberSelection.Indices, 4));
+        AssertFrozen((VlanAddressing.None, 1), (VlanAddressing.Dhcp, 2), (VlanAddressing.ProvisioningHost, 3), (VlanAddressing.Slot, 4));
         AssertFrozen((InstallMethod.Image, 1), (InstallMethod.Kickstart, 2), (InstallMethod.Preseed, 3), (InstallMethod.Autoinstall, 4));
         AssertFrozen((BootEventSource.Dhcp, 1), (BootEventSource.Tftp, 2), (BootEventSource.Http, 3), (BootEventSource.Agent, 4),
             (BootEventSource.Power, 5), (BootEventSource.Job, 6), (BootEventSource.Os, 7));

@@ -41,6 +41,8 @@ public sealed class NodeTemplates(
         var profile = node.Deploy.Profile is { } profileName ? await profiles.FindByNameAsync(profileName, cancellationToken).ConfigureAwait(false) : null;
         var cluster = node.Deploy.Cluster is { } clusterName ? await clusters.FindByNameAsync(clusterName, cancellationToken).ConfigureAwait(false) : null;
         var token = tokens.Issue(node.Id, Guid.NewGuid(), tokenLifetime);
+        // Lenient: what the layout cannot give this node is left out here; NetworkProblemsAsync is the strict check.
+        var network = NodeNetworkResolver.Resolve(bpod, node);
         var context = TemplateContextBuilder.Build(new TemplateContextInputs
         {
             Node = node,
@@ -56,8 +58,27 @@ public sealed class NodeTemplates(
             BootToken = token,
             Firmware = firmware,
             Purpose = purpose,
+            Bonds = NetworkContexts.Bonds(network),
+            Vlans = NetworkContexts.Vlans(network),
         });
         return (context, token);
+    }
+
+    /// <summary>
+    /// What the node's BPOD network layout cannot give it (a member interface it lacks, a VLAN address that cannot be
+    /// derived), each naming the node, the BPOD and the bond or VLAN. Empty when the layout resolves, or when the
+    /// network_bonds and network_vlans variables both override it for this node.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NetworkProblemsAsync(Node node, CancellationToken cancellationToken)
+    {
+        var bpod = await bpods.GetAsync(node.BpodId, cancellationToken).ConfigureAwait(false)
+                   ?? throw new InvalidOperationException($"Node {node.Hostname} is in BPOD {node.BpodId}, which no longer exists.");
+        var profile = node.Deploy.Profile is { } profileName ? await profiles.FindByNameAsync(profileName, cancellationToken).ConfigureAwait(false) : null;
+        bool Overrides(string variable) =>
+            !string.IsNullOrWhiteSpace(node.Deploy.Variables.GetValueOrDefault(variable) ?? profile?.Variables.GetValueOrDefault(variable));
+        return Overrides(TemplateContextBuilder.BondsVariable) && Overrides(TemplateContextBuilder.VlansVariable)
+            ? []
+            : NodeNetworkResolver.Resolve(bpod, node).Problems;
     }
 
     /// <summary>Renders the iPXE script for a boot plan.</summary>

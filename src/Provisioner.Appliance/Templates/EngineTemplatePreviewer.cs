@@ -25,14 +25,19 @@ public sealed class EngineTemplatePreviewer(TemplateService templates, NodeTempl
         var node = await nodes.GetAsync(nodeId, cancellationToken).ConfigureAwait(false)
                    ?? throw new ApiNotFoundException($"No node with id {nodeId} to preview for.");
         var (context, _) = await nodeTemplates.ContextAsync(node, "preview", BootFirmware.Bios, cancellationToken, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+        // Network configs render without what the BPOD layout cannot give this node; say what is missing.
+        IReadOnlyList<TemplateIssue> warnings = kind == "cloud-init-network-config" || content.Contains("bpod.bonds", StringComparison.Ordinal)
+                                                || content.Contains("bpod.vlans", StringComparison.Ordinal)
+            ? (await nodeTemplates.NetworkProblemsAsync(node, cancellationToken).ConfigureAwait(false)).Select(p => new TemplateIssue("warning", p)).ToArray()
+            : [];
         try
         {
             var result = await templates.PreviewContentAsync(name, content, context, cancellationToken).ConfigureAwait(false);
-            return new TemplatePreview(result.Output, []);
+            return new TemplatePreview(result.Output, warnings);
         }
         catch (Exception e) when (e is TemplateRenderException or TemplateLimitException)
         {
-            return new TemplatePreview(string.Empty, [new TemplateIssue("error", e.Message)]);
+            return new TemplatePreview(string.Empty, [.. warnings, new TemplateIssue("error", e.Message)]);
         }
     }
 

@@ -69,6 +69,8 @@ public sealed class DeployWorkflow(
             throw new StepFailedException($"{node.Hostname}: no image '{node.Deploy.Image}' to deploy; register it ('provisioner image list').", retryable: false);
         }
 
+        await EnsureNetworkAsync(node, ct).ConfigureAwait(false);
+
         // A previous deploy's "image written" must not send this boot to the old disk.
         await changer.UpdateAsync(node.Id, n => n.Deploy.ImageWritten ? n with { Deploy = n.Deploy with { ImageWritten = false } } : null, ct).ConfigureAwait(false);
         ctx.Log(JobLogLevel.Info, $"{node.Hostname}: deploying {imageName} with profile {node.Deploy.Profile ?? "(none)"}");
@@ -120,9 +122,23 @@ public sealed class DeployWorkflow(
         ctx.Log(JobLogLevel.Info, $"{node.Hostname} called back from its deployed OS: {string.Join(' ', values.Select(kv => $"{kv.Key}={kv.Value}"))}");
     }
 
+    /// <summary>Refuses a node its BPOD's network layout cannot be built for: a deployed OS without its bonds or VLAN
+    /// addresses would be unreachable on the networks it is meant for, which is worse than not deploying.</summary>
+    private async Task EnsureNetworkAsync(Node node, CancellationToken ct)
+    {
+        var problems = await templates.NetworkProblemsAsync(node, ct).ConfigureAwait(false);
+        if (problems.Count > 0)
+        {
+            throw new StepFailedException($"{string.Join(" ", problems)} Fix the BPOD's network layout or the node (interfaces, slot, address), " +
+                                          "or override it for the node with the network_bonds / network_vlans variables.", retryable: false);
+        }
+    }
+
     /// <summary>Renders the node's NoCloud seed: user-data from its profile (default cloud-init/user-data), meta-data, network-config.</summary>
     private async Task<CloudInitSeed> SeedAsync(Node node, BootFirmware firmware, CancellationToken ct)
     {
+        // The layout or the node may have changed since the prepare step.
+        await EnsureNetworkAsync(node, ct).ConfigureAwait(false);
         var profile = node.Deploy.Profile is { } p ? await profiles.FindByNameAsync(p, ct).ConfigureAwait(false) : null;
         string Template(string purpose, string fallback) => profile?.Templates.GetValueOrDefault(purpose) ?? fallback;
         // The seed's token must outlive the reboot into the deployed OS (its callback uses it).

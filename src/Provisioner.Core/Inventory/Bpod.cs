@@ -69,5 +69,11 @@ public sealed record Bpod
 
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Bonds and VLANs every node of the rack gets on its installed OS (cloud-init network-config).</summary>
+    public BpodNetworkLayout Network { get; init; } = BpodNetworkLayout.Empty;
+
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The problems of <see cref="Network"/> (see <see cref="BpodNetworkLayoutRules"/>); empty when it is valid.</summary>
+    public IReadOnlyList<NetworkLayoutProblem> ValidateNetwork() => BpodNetworkLayoutRules.Check(this);
 }

@@ -60,6 +60,12 @@ public readonly record struct Ipv4Network
     public bool Contains(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetwork && (ToUInt32(address) & MaskOf(PrefixLength)) == Network;
 
+    /// <summary>Whether the two networks share at least one address.</summary>
+    public bool Overlaps(Ipv4Network other) => Contains(other.NetworkAddress) || other.Contains(NetworkAddress);
+
+    /// <summary>The host number of <paramref name="address"/> in this network (0 = the network address), or null when outside it.</summary>
+    public long? HostNumberOf(IPAddress address) => Contains(address) ? ToUInt32(address) - Network : null;
+
     /// <summary>The n-th address of the network (0 = the network address).</summary>
     public IPAddress Host(long n)
     {

@@ -45,6 +45,7 @@ public static class SampleContexts
             DynamicRangeEnd = subnet.Host(200),
             RelayAddresses = l3 ? [subnet.Host(1)] : [],
             Mtu = l3 ? 9000 : 1500,
+            Network = SampleLayout(l3, controlPlane),
         };
         var slot = controlPlane ? 1 : 7;
         var node = new Node
@@ -103,6 +104,12 @@ public static class SampleContexts
             Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             Location = "ubuntu-24.04-k8s.raw.zst",
         };
+        var network = NodeNetworkResolver.Resolve(bpod, node);
+        if (network.Problems.Count > 0)
+        {
+            throw new InvalidOperationException("Sample " + name + ": " + string.Join(" ", network.Problems));
+        }
+
         return TemplateContextBuilder.Build(new TemplateContextInputs
         {
             Node = node,
@@ -116,14 +123,37 @@ public static class SampleContexts
             BootToken = $"bt-{name}-0123456789abcdef",
             Firmware = firmware,
             Purpose = purpose,
-            Bonds =
-            [
-                new BondContext { Name = "bond0", Mode = "802.3ad", Members = node.Interfaces.Select(i => i.Mac.ToString()).ToList(), Mtu = bpod.Mtu },
-            ],
+            Bonds = NetworkContexts.Bonds(network),
+            Vlans = NetworkContexts.Vlans(network),
+        });
+    }
+
+    /// <summary>
+    /// The samples' rack layout: bond0 (802.3ad) over every interface carrying the provisioning address; VLAN 120 (data)
+    /// with the node's provisioning host number; VLAN 130 (storage) addressed by slot. The L2 control-plane sample sends
+    /// its default route through VLAN 120, so both default-route paths render.
+    /// </summary>
+    private static BpodNetworkLayout SampleLayout(bool l3, bool controlPlane)
+    {
+        var data = Ipv4Network.Parse(l3 ? "10.120.4.0/24" : "10.120.0.0/24");
+        var storage = Ipv4Network.Parse(l3 ? "10.130.4.0/24" : "10.130.0.0/24");
+        return new BpodNetworkLayout
+        {
+            Bonds = [new BondDefinition { Name = "bond0", Mode = BondModes.Lacp, Members = BondMemberRule.AllInterfaces, Mtu = l3 ? 9000 : 1500 }],
             Vlans =
             [
-                new VlanContext { Name = "bond0.120", Id = 120, Link = "bond0", Address = l3 ? "10.120.4.27/24" : "10.120.0.27/24", Gateway = l3 ? "10.120.4.1" : null },
+                new VlanDefinition
+                {
+                    Id = 120, Name = "bond0.120", Link = "bond0", Subnet = data, Gateway = l3 || controlPlane ? data.Host(1) : null,
+                    Addressing = VlanAddressing.ProvisioningHost,
+                },
+                new VlanDefinition
+                {
+                    Id = 130, Name = "bond0.130", Link = "bond0", Subnet = storage, Addressing = VlanAddressing.Slot, HostOffset = 100,
+                    DnsServers = [storage.Host(53)],
+                },
             ],
-        });
+            DefaultRouteVlan = !l3 && controlPlane ? "bond0.120" : null,
+        };
     }
 }

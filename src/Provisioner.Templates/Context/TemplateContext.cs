@@ -115,9 +115,17 @@ public sealed record BpodContext
 
     public int Mtu { get; init; } = 1500;
 
+    /// <summary>The node's bonds: from the BPOD's network layout, or the <c>network_bonds</c> variable when set.</summary>
     public IReadOnlyList<BondContext> Bonds { get; init; } = [];
 
+    /// <summary>The node's VLANs: from the BPOD's network layout, or the <c>network_vlans</c> variable when set.</summary>
     public IReadOnlyList<VlanContext> Vlans { get; init; } = [];
+
+    /// <summary>The bond that carries the node's provisioning address; none when the PXE interface carries it.</summary>
+    public string? ProvisioningBond { get; init; }
+
+    /// <summary>The VLAN that carries the node's default route; none when the provisioning network's gateway does.</summary>
+    public string? DefaultRouteVlan { get; init; }
 }
 
 /// <summary>A bond (link aggregation) to configure on the installed OS.</summary>
@@ -133,7 +141,16 @@ public sealed record BondContext
 
     public int? Mtu { get; init; }
 
-    /// <summary>Address in CIDR form, when the bond itself carries one.</summary>
+    /// <summary>"fast" or "slow" (802.3ad).</summary>
+    public string? LacpRate { get; init; }
+
+    /// <summary>"layer3+4", "layer2+3", ... (802.3ad, balance-xor, balance-tlb).</summary>
+    public string? TransmitHashPolicy { get; init; }
+
+    /// <summary>Whether the node's provisioning address goes on this bond.</summary>
+    public bool Provisioning { get; init; }
+
+    /// <summary>Address in CIDR form, when the bond itself carries one (set through the network_bonds variable only).</summary>
     public string? Address { get; init; }
 
     public string? Gateway { get; init; }
@@ -146,14 +163,29 @@ public sealed record VlanContext
 
     public required int Id { get; init; }
 
-    /// <summary>The parent interface or bond name.</summary>
+    /// <summary>The parent: a bond name, or the id the default network-config gives an interface ("en" + its MAC's hex digits).</summary>
     public required string Link { get; init; }
 
+    /// <summary>The parent interface's MAC when the parent is an interface rather than a bond.</summary>
+    public string? LinkMac { get; init; }
+
+    /// <summary>The VLAN's subnet in CIDR form.</summary>
+    public string? Subnet { get; init; }
+
+    /// <summary>The node's static address in CIDR form ("10.120.0.27/24").</summary>
     public string? Address { get; init; }
+
+    /// <summary>Whether the node asks DHCP for its address on this VLAN.</summary>
+    public bool Dhcp { get; init; }
 
     public string? Gateway { get; init; }
 
+    /// <summary>Whether the node's default route goes through this VLAN's gateway.</summary>
+    public bool DefaultRoute { get; init; }
+
     public int? Mtu { get; init; }
+
+    public IReadOnlyList<string> Dns { get; init; } = [];
 }
 
 public sealed record ZoneContext

@@ -74,10 +74,12 @@ public static class TemplateContextBuilder
     /// <summary>Profile/node variable naming the default user.</summary>
     public const string DefaultUserVariable = "default_user";
 
-    /// <summary>Profile/node variable with the bonds as JSON: [{"name":"bond0","mode":"802.3ad","members":["52:54:..."],"mtu":9000}].</summary>
+    /// <summary>Profile/node variable with the bonds as JSON: [{"name":"bond0","mode":"802.3ad","members":["52:54:..."],"mtu":9000}].
+    /// When set, it replaces the bonds of the BPOD's network layout for the node (an explicit override).</summary>
     public const string BondsVariable = "network_bonds";
 
-    /// <summary>Profile/node variable with the VLANs as JSON: [{"name":"bond0.120","id":120,"link":"bond0","address":"10.1.2.3/24"}].</summary>
+    /// <summary>Profile/node variable with the VLANs as JSON: [{"name":"bond0.120","id":120,"link":"bond0","address":"10.1.2.3/24"}].
+    /// When set, it replaces the VLANs of the BPOD's network layout for the node (an explicit override).</summary>
     public const string VlansVariable = "network_vlans";
 
     private static readonly JsonSerializerOptions LayoutJson = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true };
@@ -127,6 +129,10 @@ public static class TemplateContextBuilder
             variables[k] = v;
         }
 
+        // The variables are the explicit override; without them the node gets what its BPOD's layout resolved to.
+        var bonds = ParseLayout<BondContext>(variables, BondsVariable) is { } bondOverride ? OverrideBonds(bondOverride) : inputs.Bonds;
+        var vlans = ParseLayout<VlanContext>(variables, VlansVariable) ?? inputs.Vlans;
+
         return new TemplateContext
         {
             Node = new NodeContext
@@ -161,8 +167,10 @@ public static class TemplateContextBuilder
                 Ntp = bpod.NtpServers.Select(a => a.ToString()).ToList(),
                 Domain = bpod.DomainName,
                 Mtu = bpod.Mtu,
-                Bonds = inputs.Bonds.Count > 0 ? inputs.Bonds : ParseLayout<BondContext>(variables, BondsVariable),
-                Vlans = inputs.Vlans.Count > 0 ? inputs.Vlans : ParseLayout<VlanContext>(variables, VlansVariable),
+                Bonds = bonds,
+                Vlans = vlans,
+                ProvisioningBond = bonds.FirstOrDefault(b => b.Provisioning)?.Name,
+                DefaultRouteVlan = vlans.FirstOrDefault(v => v.DefaultRoute)?.Name,
             },
             Zone = new ZoneContext { Name = inputs.Zone.Name, Description = inputs.Zone.Description },
             Image = inputs.Image is null ? null : new ImageContext
@@ -216,11 +224,25 @@ public static class TemplateContextBuilder
         };
     }
 
-    private static IReadOnlyList<T> ParseLayout<T>(Dictionary<string, string> variables, string name)
+    /// <summary>Bonds from the variable: the first carries the provisioning address unless one says otherwise, and 802.3ad
+    /// bonds get LACP rate fast and hash policy layer3+4 unless given, as the default template always wrote them.</summary>
+    private static List<BondContext> OverrideBonds(List<BondContext> bonds)
+    {
+        var anyProvisioning = bonds.Any(b => b.Provisioning);
+        return bonds.Select((b, i) => b with
+        {
+            Provisioning = b.Provisioning || (!anyProvisioning && i == 0),
+            LacpRate = b.LacpRate ?? (b.Mode == BondModes.Lacp ? "fast" : null),
+            TransmitHashPolicy = b.TransmitHashPolicy ?? (b.Mode == BondModes.Lacp ? "layer3+4" : null),
+        }).ToList();
+    }
+
+    /// <summary>The list in variable <paramref name="name"/>; null when the variable is not set (an empty list overrides too).</summary>
+    private static List<T>? ParseLayout<T>(Dictionary<string, string> variables, string name)
     {
         if (!variables.TryGetValue(name, out var json) || string.IsNullOrWhiteSpace(json))
         {
-            return [];
+            return null;
         }
 
         try

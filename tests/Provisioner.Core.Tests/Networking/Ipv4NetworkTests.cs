@@ -50,4 +50,24 @@ public sealed class Ipv4NetworkTests
 
     [Fact]
     public void Constructor_Ipv6_Throws() => Assert.Throws<ArgumentException>(() => new Ipv4Network(IPAddress.IPv6Loopback, 64));
+
+    [Theory]
+    [InlineData("10.0.0.0/24", "10.0.0.128/25", true)]
+    [InlineData("10.0.0.128/25", "10.0.0.0/16", true)]
+    [InlineData("10.0.0.0/24", "10.0.1.0/24", false)]
+    [InlineData("10.0.0.0/31", "10.0.0.2/31", false)]
+    public void Overlaps_IsSymmetric(string a, string b, bool expected)
+    {
+        Assert.Equal(expected, Ipv4Network.Parse(a).Overlaps(Ipv4Network.Parse(b)));
+        Assert.Equal(expected, Ipv4Network.Parse(b).Overlaps(Ipv4Network.Parse(a)));
+    }
+
+    [Fact]
+    public void HostNumberOf_InsideAndOutside()
+    {
+        var n = Ipv4Network.Parse("10.77.4.0/22");
+        Assert.Equal(0, n.HostNumberOf(IPAddress.Parse("10.77.4.0")));
+        Assert.Equal(257, n.HostNumberOf(IPAddress.Parse("10.77.5.1")));
+        Assert.Null(n.HostNumberOf(IPAddress.Parse("10.77.8.1")));
+    }
 }

@@ -131,7 +131,7 @@ public sealed class ParsedOutputTests
         var context = sample with
         {
             Node = sample.Node with { Ip = null, IpCidr = null },
-            Bpod = sample.Bpod with { Bonds = [], Vlans = [] },
+            Bpod = sample.Bpod with { Bonds = [], Vlans = [], ProvisioningBond = null, DefaultRouteVlan = null },
         };
 
         var doc = Yaml(await DefaultTemplateSet.RenderAsync("cloud-init/network-config", context));

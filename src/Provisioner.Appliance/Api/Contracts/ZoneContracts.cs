@@ -32,13 +32,14 @@ public sealed record BpodDto(
     bool EnlistUnknown,
     int Mtu,
     int LeaseTimeSeconds,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    BpodNetworkDto Network)
 {
     public static BpodDto From(Bpod b) => new(b.Id, b.ZoneId, b.Name, ApiNames.Of(b.NetworkType), b.ProvisioningSubnet.ToString(),
         b.Gateway?.ToString(), b.DnsServers.Select(a => a.ToString()).ToArray(), b.NtpServers.Select(a => a.ToString()).ToArray(), b.DomainName,
         b.DynamicRangeStart.ToString(), b.DynamicRangeEnd.ToString(), b.RelayAddresses.Select(a => a.ToString()).ToArray(), b.InterfaceName,
         b.ManagementSubnet?.ToString(), b.TorSwitchAddress?.ToString(), b.NamingPattern, b.EnlistUnknown, b.Mtu, (int)b.LeaseTime.TotalSeconds,
-        b.CreatedAt);
+        b.CreatedAt, BpodNetworkDto.From(b.Network));
 }
 
 /// <summary>Create (all required fields) or change (only the fields given) a BPOD.</summary>
@@ -60,7 +61,8 @@ public sealed record BpodRequest(
     string? NamingPattern,
     bool? EnlistUnknown,
     int? Mtu,
-    int? LeaseTimeSeconds)
+    int? LeaseTimeSeconds,
+    BpodNetworkRequest? Network = null)
 {
     /// <summary>Applies this request over <paramref name="current"/> (null: create), checking every field.</summary>
     public Bpod ToBpod(Bpod? current, Guid id, DateTimeOffset now)
@@ -171,8 +173,9 @@ public sealed record BpodRequest(
             e.Add("leaseTimeSeconds", "Use a lease time between 60 s and 7 days.");
         }
 
+        var layout = Network is null ? current?.Network ?? BpodNetworkLayout.Empty : Network.ToLayout(e);
         e.ThrowIfAny();
-        return new Bpod
+        var bpod = new Bpod
         {
             Id = id,
             ZoneId = zoneId!.Value,
@@ -194,8 +197,18 @@ public sealed record BpodRequest(
             EnlistUnknown = EnlistUnknown ?? current?.EnlistUnknown ?? true,
             Mtu = mtu,
             LeaseTime = TimeSpan.FromSeconds(lease),
+            Network = layout,
             CreatedAt = current?.CreatedAt ?? now,
         };
+
+        // Checked on the whole BPOD: a changed subnet or MTU can invalidate a layout the request did not touch.
+        foreach (var problem in bpod.ValidateNetwork())
+        {
+            e.Add(problem.Field, problem.Message);
+        }
+
+        e.ThrowIfAny();
+        return bpod;
     }
 }
 

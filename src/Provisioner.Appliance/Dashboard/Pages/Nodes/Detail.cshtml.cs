@@ -9,10 +9,11 @@ using Provisioner.Core.Inventory;
 using Provisioner.Core.Lifecycle;
 using Provisioner.Core.Persistence;
 using Provisioner.Jobs;
+using Provisioner.Templates.Context;
 
 namespace Provisioner.Appliance.Dashboard.Pages.Nodes;
 
-/// <summary>One node: facts, interfaces, BMC, power, the lifecycle actions its state allows, boot timeline, history, jobs.</summary>
+/// <summary>One node: facts, interfaces and network layout, BMC, power, the lifecycle actions its state allows, boot timeline, history, jobs.</summary>
 public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpodRepository bpods, IImageRepository images, IProfileRepository profiles,
     IBootEventRepository bootEvents, IJobService jobs) : PageModel
 {
@@ -34,6 +35,12 @@ public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpod
 
     public string[] Actions { get; private set; } = [];
 
+    /// <summary>The node's bonds and VLANs as its BPOD's layout resolves them (null without a BPOD).</summary>
+    public NodeNetwork? Network { get; private set; }
+
+    /// <summary>The network_bonds / network_vlans variables that replace the layout for this node (node or profile).</summary>
+    public IReadOnlyList<string> NetworkOverrides { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
         var node = await nodes.GetAsync(id, ct);
@@ -51,6 +58,11 @@ public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpod
         Profiles = await profiles.ListAsync(ct);
         Actions = ApiNames.AllowedOperatorActions(node.State);
         Facts = FlattenFacts(node.HardwareFactsJson);
+        Network = Bpod is null ? null : NodeNetworkResolver.Resolve(Bpod, node);
+        var profile = Profiles.FirstOrDefault(p => p.Name == node.Deploy.Profile);
+        NetworkOverrides = new[] { TemplateContextBuilder.BondsVariable, TemplateContextBuilder.VlansVariable }
+            .Where(v => !string.IsNullOrWhiteSpace(node.Deploy.Variables.GetValueOrDefault(v) ?? profile?.Variables.GetValueOrDefault(v)))
+            .ToArray();
         return Page();
     }
 
