@@ -62,6 +62,7 @@ public static partial class CliApp
         root.Subcommands.Add(ImageCommands(context));
         root.Subcommands.Add(TemplateCommands(context));
         root.Subcommands.Add(JobCommands(context));
+        root.Subcommands.Add(PowerCommands(context));
         root.Subcommands.Add(DoctorCommand(context));
         return root;
     }

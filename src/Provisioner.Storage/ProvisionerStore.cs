@@ -11,6 +11,7 @@ using Provisioner.Storage.Inventory;
 using Provisioner.Storage.Jobs;
 using Provisioner.Storage.Leases;
 using Provisioner.Storage.Migrations;
+using Provisioner.Storage.Power;
 using Provisioner.Storage.Secrets;
 using Provisioner.Storage.Sql;
 using Provisioner.Storage.Templates;
@@ -46,6 +47,7 @@ public sealed class ProvisionerStore : IAsyncDisposable
         BootEvents = new BootEventStore(db);
         Jobs = new SqlJobStore(db);
         Appliances = new ApplianceStore(db);
+        OperatorRequests = new OperatorRequestStore(db);
     }
 
     public StorageProvider Provider => _db.Dialect == SqlDialect.Sqlite ? StorageProvider.Sqlite : StorageProvider.Postgres;
@@ -77,6 +79,8 @@ public sealed class ProvisionerStore : IAsyncDisposable
     public IJobStore Jobs { get; }
 
     public IApplianceRegistry Appliances { get; }
+
+    public IOperatorRequestRepository OperatorRequests { get; }
 
     /// <summary>The newest schema version this code knows for the provider.</summary>
     public int KnownSchemaVersion => SchemaMigrator.Load(_db.Dialect).Count;

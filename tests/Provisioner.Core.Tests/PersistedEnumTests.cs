@@ -2,6 +2,7 @@ using Provisioner.Core.Boot;
 using Provisioner.Core.Inventory;
 using Provisioner.Core.Lifecycle;
 using Provisioner.Core.Persistence;
+using Provisioner.Core.Power;
 
 namespace Provisioner.Core.Tests;
 
@@ -47,5 +48,14 @@ public sealed class PersistedEnumTests
         AssertFrozen((InstallMethod.Image, 1), (InstallMethod.Kickstart, 2), (InstallMethod.Preseed, 3), (InstallMethod.Autoinstall, 4));
         AssertFrozen((BootEventSource.Dhcp, 1), (BootEventSource.Tftp, 2), (BootEventSource.Http, 3), (BootEventSource.Agent, 4),
             (BootEventSource.Power, 5), (BootEventSource.Job, 6), (BootEventSource.Os, 7));
+        AssertFrozen((OperatorRequestStatus.Pending, 1), (OperatorRequestStatus.Done, 2), (OperatorRequestStatus.Dismissed, 3));
+    }
+
+    [Fact]
+    public void PowerEnumsStoredWithOperatorRequests_NumbersAreFrozen()
+    {
+        AssertFrozen((PowerAction.On, 1), (PowerAction.Off, 2), (PowerAction.SoftOff, 3), (PowerAction.Cycle, 4), (PowerAction.Reset, 5));
+        AssertFrozen((BootDevice.None, 0), (BootDevice.Pxe, 1), (BootDevice.Disk, 2), (BootDevice.BiosSetup, 3), (BootDevice.Cdrom, 4));
+        AssertFrozen((BootMode.Unspecified, 0), (BootMode.Legacy, 1), (BootMode.Uefi, 2));
     }
 }

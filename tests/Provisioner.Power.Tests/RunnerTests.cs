@@ -111,7 +111,8 @@ public sealed class RunnerTests
         Assert.False(result.Confirmed);
         var request = Assert.Single(sink.Requests);
         Assert.Equal(PowerAction.On, request.Action);
-        Assert.Equal("power On (rack 4, U12)", request.What);
+        Assert.Equal("power on", request.What);
+        Assert.Equal("rack 4, U12", request.Instructions);
     }
 
     [Fact]

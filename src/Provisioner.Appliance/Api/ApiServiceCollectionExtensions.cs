@@ -10,7 +10,8 @@ namespace Provisioner.Appliance.Api;
 public static class ApiServiceCollectionExtensions
 {
     /// <summary>
-    /// The REST API's services. Needs the Core repositories, IBootEventRepository and Provisioner.Jobs.IJobService in DI.
+    /// The REST API's services. Needs the Core repositories, IBootEventRepository, Provisioner.Jobs.IJobService and the
+    /// operator requests (<see cref="Services.JobsComposition.AddOperatorRequests"/>) in DI.
     /// Register your own <see cref="ITemplatePreviewer"/>, <see cref="IImageImporter"/> and <see cref="IDiagnosticCheck"/>s
     /// to replace the defaults (template preview answers 501 without one).
     /// </summary>
@@ -49,6 +50,7 @@ public static class ApiServiceCollectionExtensions
         AccountEndpoints.Map(api);
         ObservabilityEndpoints.Map(api);
         ProfileEndpoints.Map(api);
+        PowerRequestEndpoints.Map(api);
 
         app.MapGet("/openapi/v1.json", (OpenApiDocumentBuilder builder) => Results.Text(builder.Build().ToJsonString(), "application/json"))
             .AllowAnonymous().ExcludeFromDescription();

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Provisioner.Appliance.Health;
 using Provisioner.Appliance.Options;
 using Provisioner.Appliance.Workflows;
+using Provisioner.Boot.Inventory;
 using Provisioner.Core.Persistence;
 using Provisioner.Core.Power;
 using Provisioner.Jobs;
@@ -24,7 +26,7 @@ public static class JobsComposition
     public static IServiceCollection AddProvisionerJobs(this IServiceCollection services, ApplianceSettings settings)
     {
         // Power drivers, found by name (MAAS-style explicit registry).
-        services.AddSingleton<IOperatorRequestSink, LoggedOperatorRequests>();
+        services.AddOperatorRequests();
         services.AddSingleton<IPowerDriver>(sp => new IpmiPowerDriver(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IPowerDriver>(_ => new RedfishPowerDriver());
         services.AddSingleton<IPowerDriver>(sp => new SnmpPduPowerDriver(timeProvider: sp.GetRequiredService<TimeProvider>()));
@@ -36,7 +38,7 @@ public static class JobsComposition
 
         // The power monitor keeps every node's power state fresh (bounded parallelism, back-off per BMC).
         services.AddSingleton<IPowerTargetSource, NodePowerTargets>();
-        services.AddSingleton<IPowerStateObserver, NodePowerHistory>();
+        services.AddSingleton<IPowerStateObserver>(sp => sp.GetRequiredService<NodePowerHistory>());
         if (settings.Power.MonitorIntervalSeconds > 0)
         {
             services.AddLoop("power monitor", (sp, ct) => ActivatorUtilities.CreateInstance<PowerMonitor>(sp,
@@ -92,15 +94,18 @@ public static class JobsComposition
         return services;
     }
 
-    /// <summary>Operator requests of the manual power driver go to the log until the dashboard shows them.</summary>
-    private sealed class LoggedOperatorRequests(ILogger<LoggedOperatorRequests> logger) : IOperatorRequestSink
+    /// <summary>
+    /// The manual power driver's requests, stored and resolved by operators, and the power history they write to.
+    /// Also used by hosts of the web surface alone (the API tests), hence the Try: the appliance's boot composition
+    /// registers the inventory snapshot and the state changer first.
+    /// </summary>
+    public static IServiceCollection AddOperatorRequests(this IServiceCollection services)
     {
-        public ValueTask SubmitAsync(OperatorRequest request, CancellationToken cancellationToken)
-        {
-            logger.LogWarning("Operator action needed: {Request}", request);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask<PowerState> GetConfirmedStateAsync(PowerTarget target, CancellationToken cancellationToken) => ValueTask.FromResult(PowerState.Unknown);
+        services.TryAddSingleton<InventorySnapshotCache>();
+        services.TryAddSingleton<NodeStateChanger>();
+        services.TryAddSingleton<NodePowerHistory>();
+        services.TryAddSingleton<StoredOperatorRequests>();
+        services.TryAddSingleton<IOperatorRequestSink>(sp => sp.GetRequiredService<StoredOperatorRequests>());
+        return services;
     }
 }

@@ -16,7 +16,10 @@ public sealed class NodePowerTargets(InventorySnapshotCache cache) : IPowerTarge
             .ToArray());
 }
 
-/// <summary>Writes power changes the monitor sees into the node (power state) and its history.</summary>
+/// <summary>
+/// Writes power changes into the node (its power state) and its history: those the monitor sees, and those an operator
+/// confirms for a manual node. One path, so both read the same on the node page.
+/// </summary>
 public sealed class NodePowerHistory(InventorySnapshotCache cache, NodeStateChanger changer, INodeRepository nodes, TimeProvider time) : IPowerStateObserver
 {
     public async ValueTask OnPowerStateChangedAsync(PowerStateChange change, CancellationToken cancellationToken)
@@ -34,19 +37,44 @@ public sealed class NodePowerHistory(InventorySnapshotCache cache, NodeStateChan
             state = NodePowerState.Error;
         }
 
-        var saved = await changer.UpdateAsync(node.Id, n => n.PowerState == state ? null : n with { PowerState = state }, cancellationToken).ConfigureAwait(false);
-        if (saved is not null && node.PowerState != state)
+        await RecordAsync(node.Id, state, "power-monitor", _ => change.Error is { } e
+            ? $"BMC {change.Target.Address} not answering: {e.Message}"
+            : $"power {change.Previous.ToString().ToLowerInvariant()} -> {change.Current.ToString().ToLowerInvariant()} (seen by the power monitor)",
+            recordUnchanged: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets the node's power state and appends a "power" history entry by <paramref name="actor"/> when it changed (or
+    /// always, with <paramref name="recordUnchanged"/>: an operator's power cycle leaves it On, yet it happened).
+    /// <paramref name="message"/> gets the state before. Returns false when the node no longer exists.
+    /// </summary>
+    public async Task<bool> RecordAsync(Guid nodeId, NodePowerState state, string actor, Func<NodePowerState, string> message, bool recordUnchanged,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        NodePowerState? before = null;
+        var saved = await changer.UpdateAsync(nodeId, n =>
+        {
+            before = n.PowerState;
+            return n.PowerState == state ? null : n with { PowerState = state };
+        }, cancellationToken).ConfigureAwait(false);
+        if (saved is null || before is not { } previous)
+        {
+            return false;
+        }
+
+        if (previous != state || recordUnchanged)
         {
             await nodes.AppendHistoryAsync(new NodeHistoryEntry
             {
-                NodeId = node.Id,
+                NodeId = nodeId,
                 At = time.GetUtcNow(),
-                Actor = "power-monitor",
+                Actor = actor,
                 Kind = "power",
-                Message = change.Error is { } e
-                    ? $"BMC {change.Target.Address} not answering: {e.Message}"
-                    : $"power {change.Previous.ToString().ToLowerInvariant()} -> {change.Current.ToString().ToLowerInvariant()} (seen by the power monitor)",
+                Message = message(previous),
             }, cancellationToken).ConfigureAwait(false);
         }
+
+        return true;
     }
 }

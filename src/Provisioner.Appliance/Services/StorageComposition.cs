@@ -35,6 +35,7 @@ public static class StorageComposition
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().BootEvents);
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().Jobs);
         services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().Appliances);
+        services.AddSingleton(sp => sp.GetRequiredService<ProvisionerStore>().OperatorRequests);
         services.AddSingleton<ApplianceMembership>();
         services.AddLoop("appliance heartbeat", (sp, ct) => sp.GetRequiredService<ApplianceMembership>().RunAsync(ct));
         return services;

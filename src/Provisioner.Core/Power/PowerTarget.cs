@@ -27,6 +27,9 @@ public sealed record PowerTarget
     /// <summary>Optional node identity, only for messages and operator requests.</summary>
     public string? NodeName { get; init; }
 
+    /// <summary>The job acting on the node, when one is: operator requests name it so the operator sees why they are asked.</summary>
+    public Guid? JobId { get; init; }
+
     /// <summary>A stable key for per-endpoint gates and back-off (driver, address, port).</summary>
     public string EndpointKey => $"{Driver}://{Address}:{Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}";
 

@@ -28,11 +28,12 @@ public sealed class ManualPowerDriver(IOperatorRequestSink sink, TimeProvider? t
 
     /// <inheritdoc/>
     public ValueTask ApplyAsync(PowerTarget target, PowerAction action, CancellationToken cancellationToken) =>
-        _sink.SubmitAsync(new OperatorRequest(Guid.NewGuid(), target, $"power {action}{Instructions(target)}", action, null, _time.GetUtcNow()), cancellationToken);
+        _sink.SubmitAsync(new OperatorRequest(Guid.NewGuid(), target, Describe(action), action, null, _time.GetUtcNow()), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask SetBootDeviceAsync(PowerTarget target, BootDeviceSetting setting, CancellationToken cancellationToken) =>
-        _sink.SubmitAsync(new OperatorRequest(Guid.NewGuid(), target, $"set boot device {setting}{Instructions(target)}", null, setting, _time.GetUtcNow()), cancellationToken);
+        _sink.SubmitAsync(new OperatorRequest(Guid.NewGuid(), target, $"set the next boot device to {setting}", null, setting, _time.GetUtcNow()),
+            cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<BootDeviceSetting?> GetBootDeviceAsync(PowerTarget target, CancellationToken cancellationToken) =>
@@ -42,5 +43,14 @@ public sealed class ManualPowerDriver(IOperatorRequestSink sink, TimeProvider? t
     public ValueTask IdentifyAsync(PowerTarget target, TimeSpan? duration, CancellationToken cancellationToken) =>
         throw new PowerException($"{target}: the manual driver has no identify LED.", PowerErrorKind.Unsupported, false);
 
-    private static string Instructions(PowerTarget target) => target.Setting("instructions") is { } s ? $" ({s})" : string.Empty;
+    /// <summary>What the operator reads; the node's instructions travel beside it (<see cref="OperatorRequest.Instructions"/>).</summary>
+    public static string Describe(PowerAction action) => action switch
+    {
+        PowerAction.On => "power on",
+        PowerAction.Off => "power off (hard)",
+        PowerAction.SoftOff => "shut down (short press of the power button)",
+        PowerAction.Cycle => "power cycle (off, wait, on)",
+        PowerAction.Reset => "reset",
+        _ => $"power {action}",
+    };
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Provisioner.Appliance.Api;
 using Provisioner.Appliance.Dashboard;
 using Provisioner.Appliance.Identity;
+using Provisioner.Appliance.Services;
 using Provisioner.Core.Inventory;
 using Provisioner.Core.Lifecycle;
 using Provisioner.Core.Networking;
@@ -74,6 +75,7 @@ public sealed class TestAppliance : IAsyncDisposable
         builder.Services.AddFakeJobService(jobs);
         builder.Services.AddProvisionerIdentity();
         builder.Services.AddProvisionerApi();
+        builder.Services.AddOperatorRequests();
         builder.Services.AddProvisionerDashboard();
         builder.Services.AddSingleton<ITemplatePreviewer, FakeTemplatePreviewer>();
         builder.Services.Configure<ApiOptions>(o => o.ImagesDirectory = imagesDir);

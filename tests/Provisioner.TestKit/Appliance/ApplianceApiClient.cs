@@ -102,6 +102,37 @@ public sealed class ApplianceApiClient : IDisposable
             },
         });
 
+    /// <summary>Registers a node powered by hand (BMC driver "manual"): the appliance asks an operator, who reads <paramref name="instructions"/>.</summary>
+    public Task<JsonNode> CreateManualNodeAsync(string bpodId, string hostname, string mac, string instructions) =>
+        PostAsync("api/v1/nodes", new
+        {
+            hostname,
+            bpodId,
+            interfaces = new[] { new { mac, isPxe = true } },
+            bmc = new { driver = "manual", options = new Dictionary<string, string> { ["instructions"] = instructions } },
+        });
+
+    /// <summary>Polls <paramref name="path"/> until <paramref name="done"/> holds for its JSON, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<JsonNode> WaitForAsync(string path, Func<JsonNode, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var body = await GetAsync(path);
+            if (done(body))
+            {
+                return body;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"GET {path} did not reach the expected state within {timeout.TotalSeconds} s; last answer:\n{Show(body)}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>Pretty JSON for failure messages.</summary>

@@ -63,7 +63,11 @@ public sealed class InMemoryNodeRepository(InMemoryStore store) : INodeRepositor
 
     public Task DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        store.Locked(() => store.NodeRows.Remove(id));
+        store.Locked(() =>
+        {
+            store.NodeRows.Remove(id);
+            store.OperatorRequestRows.RemoveAll(r => r.NodeId == id);
+        });
         return Task.CompletedTask;
     }
 

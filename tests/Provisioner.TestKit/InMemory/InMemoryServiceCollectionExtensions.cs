@@ -24,6 +24,7 @@ public static class InMemoryServiceCollectionExtensions
         services.AddSingleton<ITemplateRepository>(store.Templates);
         services.AddSingleton<IUserRepository>(store.Users);
         services.AddSingleton<IBootEventRepository>(store.BootEvents);
+        services.AddSingleton<IOperatorRequestRepository>(store.OperatorRequests);
         return services;
     }
 

@@ -25,6 +25,7 @@ public sealed class InMemoryStore
         Templates = new InMemoryTemplateRepository(this);
         Users = new InMemoryUserRepository(this);
         BootEvents = new InMemoryBootEventRepository(this);
+        OperatorRequests = new InMemoryOperatorRequestRepository(this);
     }
 
     /// <summary>Held by every repository for every read and write.</summary>
@@ -60,6 +61,8 @@ public sealed class InMemoryStore
 
     internal List<BootEvent> BootEventRows { get; } = [];
 
+    internal List<OperatorRequestRecord> OperatorRequestRows { get; } = [];
+
     internal long NextId;
 
     public InMemoryZoneRepository Zones { get; }
@@ -85,6 +88,8 @@ public sealed class InMemoryStore
     public InMemoryUserRepository Users { get; }
 
     public InMemoryBootEventRepository BootEvents { get; }
+
+    public InMemoryOperatorRequestRepository OperatorRequests { get; }
 
     internal T Locked<T>(Func<T> read)
     {

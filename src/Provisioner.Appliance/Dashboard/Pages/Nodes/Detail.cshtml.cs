@@ -13,9 +13,12 @@ using Provisioner.Templates.Context;
 
 namespace Provisioner.Appliance.Dashboard.Pages.Nodes;
 
-/// <summary>One node: facts, interfaces and network layout, BMC, power, the lifecycle actions its state allows, boot timeline, history, jobs.</summary>
+/// <summary>
+/// One node: facts, interfaces and network layout, BMC, power (and what manual power waits for an operator to do), the
+/// lifecycle actions its state allows, boot timeline, history, jobs.
+/// </summary>
 public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpodRepository bpods, IImageRepository images, IProfileRepository profiles,
-    IBootEventRepository bootEvents, IJobService jobs) : PageModel
+    IBootEventRepository bootEvents, IJobService jobs, IOperatorRequestRepository operatorRequests) : PageModel
 {
     public Node Node { get; private set; } = null!;
 
@@ -26,6 +29,9 @@ public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpod
     public IReadOnlyList<NodeHistoryEntry> History { get; private set; } = [];
 
     public IReadOnlyList<JobRecord> Jobs { get; private set; } = [];
+
+    /// <summary>What manual power is waiting for an operator to do on this node.</summary>
+    public IReadOnlyList<OperatorRequestRecord> PendingPowerRequests { get; private set; } = [];
 
     public IReadOnlyList<Image> Images { get; private set; } = [];
 
@@ -54,6 +60,8 @@ public sealed class DetailModel(NodeOperations ops, INodeRepository nodes, IBpod
         Timeline = await bootEvents.ListForNodeAsync(node.Id, node.Interfaces.Select(i => i.Mac).ToArray(), 200, ct);
         History = await nodes.GetHistoryAsync(node.Id, 50, ct);
         Jobs = (await jobs.ListAsync(new JobQuery { NodeId = node.Id, Page = new PageRequest(0, 10) }, ct)).Items;
+        PendingPowerRequests = (await operatorRequests.ListAsync(
+            new OperatorRequestQuery { NodeId = node.Id, Status = OperatorRequestStatus.Pending, Page = new PageRequest(0, 20) }, ct)).Items;
         Images = await images.ListAsync(ct);
         Profiles = await profiles.ListAsync(ct);
         Actions = ApiNames.AllowedOperatorActions(node.State);

@@ -1,0 +1,139 @@
+using Provisioner.Core.Inventory;
+using Provisioner.Core.Persistence;
+using Provisioner.Core.Power;
+
+namespace Provisioner.Storage.Tests;
+
+/// <summary>The operator requests of the manual power driver: pending, superseded by an identical newer one, resolved once.</summary>
+public abstract partial class StoreContractTests
+{
+    private async Task<Node> SeedNodeAsync(string hostname, string mac)
+    {
+        var bpod = (await Store.Bpods.ListAsync(null, Ct)).FirstOrDefault() ?? (await SeedBpodAsync()).Bpod;
+        return await Store.Nodes.AddAsync(TestData.Node(bpod.Id, hostname, mac), Ct);
+    }
+
+    private OperatorRequestRecord Request(Guid nodeId, PowerAction? action = PowerAction.On, BootDeviceSetting? boot = null, Guid? jobId = null) => new()
+    {
+        Id = Guid.NewGuid(),
+        NodeId = nodeId,
+        What = action is { } a ? $"power {a}" : $"set the next boot device to {boot}",
+        Instructions = "rack 4, U12, the left button",
+        Action = action,
+        BootDevice = boot,
+        CreatedAt = Time.GetUtcNow(),
+        JobId = jobId,
+    };
+
+    [Fact]
+    public async Task OperatorRequests_AddGetList_RoundTripEveryField()
+    {
+        var node = await SeedNodeAsync("manual-01", "52:54:00:0a:00:01");
+        var power = Request(node.Id, jobId: Guid.NewGuid());
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var boot = Request(node.Id, null, new BootDeviceSetting(BootDevice.Pxe, Persistent: true, BootMode.Uefi)) with { Instructions = null };
+
+        Assert.Equal(0, await Store.OperatorRequests.AddAsync(power, Ct));
+        Assert.Equal(0, await Store.OperatorRequests.AddAsync(boot, Ct));
+
+        Assert.Equal(power, await Store.OperatorRequests.GetAsync(power.Id, Ct));
+        Assert.Equal(boot, await Store.OperatorRequests.GetAsync(boot.Id, Ct));
+        Assert.Null(await Store.OperatorRequests.GetAsync(Guid.NewGuid(), Ct));
+        var all = await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { NodeId = node.Id }, Ct);
+        Assert.Equal(2, all.Total);
+        Assert.Equal([boot.Id, power.Id], all.Items.Select(r => r.Id));
+        Assert.Equal([power.Id], (await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { JobId = power.JobId }, Ct)).Items.Select(r => r.Id));
+        Assert.Empty((await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { NodeId = Guid.NewGuid() }, Ct)).Items);
+    }
+
+    [Fact]
+    public async Task OperatorRequests_IdenticalPendingRequest_SupersedesTheOlderOneOnly()
+    {
+        var node = await SeedNodeAsync("manual-02", "52:54:00:0a:00:02");
+        var other = await SeedNodeAsync("manual-03", "52:54:00:0a:00:03");
+        var first = Request(node.Id);
+        var off = Request(node.Id, PowerAction.Off);
+        var otherNode = Request(other.Id);
+        var pxeOnce = Request(node.Id, null, new BootDeviceSetting(BootDevice.Pxe));
+        foreach (var r in new[] { first, off, otherNode, pxeOnce })
+        {
+            await Store.OperatorRequests.AddAsync(r, Ct);
+        }
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var again = Request(node.Id);
+        var pxePersistent = Request(node.Id, null, new BootDeviceSetting(BootDevice.Pxe, Persistent: true)) with { What = pxeOnce.What };
+
+        Assert.Equal(1, await Store.OperatorRequests.AddAsync(again, Ct));
+        // Same text, different setting: not the same request.
+        Assert.Equal(0, await Store.OperatorRequests.AddAsync(pxePersistent, Ct));
+
+        var superseded = await Store.OperatorRequests.GetAsync(first.Id, Ct);
+        Assert.Equal(OperatorRequestStatus.Dismissed, superseded!.Status);
+        Assert.Equal($"superseded by {again.Id}", superseded.ResolvedBy);
+        Assert.Equal(again.CreatedAt, superseded.ResolvedAt);
+        var pending = await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { Status = OperatorRequestStatus.Pending }, Ct);
+        Assert.Equal(new[] { again.Id, pxePersistent.Id, off.Id, otherNode.Id, pxeOnce.Id }.Order(), pending.Items.Select(r => r.Id).Order());
+    }
+
+    [Fact]
+    public async Task OperatorRequests_Resolve_OnlyAPendingRequest_AndOnlyOnce()
+    {
+        var node = await SeedNodeAsync("manual-04", "52:54:00:0a:00:04");
+        var request = Request(node.Id);
+        await Store.OperatorRequests.AddAsync(request, Ct);
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        var done = await Store.OperatorRequests.ResolveAsync(request.Id, OperatorRequestStatus.Done, "oscar", Time.GetUtcNow(), Ct);
+
+        Assert.Equal(request with { Status = OperatorRequestStatus.Done, ResolvedBy = "oscar", ResolvedAt = Time.GetUtcNow() }, done);
+        Assert.Null(await Store.OperatorRequests.ResolveAsync(request.Id, OperatorRequestStatus.Dismissed, "olga", Time.GetUtcNow(), Ct));
+        Assert.Null(await Store.OperatorRequests.ResolveAsync(Guid.NewGuid(), OperatorRequestStatus.Done, "oscar", Time.GetUtcNow(), Ct));
+        Assert.Equal(done, await Store.OperatorRequests.GetAsync(request.Id, Ct));
+        Assert.Equal([request.Id], (await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { ResolvedOnly = true }, Ct)).Items.Select(r => r.Id));
+        Assert.Empty((await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { Status = OperatorRequestStatus.Pending }, Ct)).Items);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            Store.OperatorRequests.ResolveAsync(request.Id, OperatorRequestStatus.Pending, "oscar", Time.GetUtcNow(), Ct));
+    }
+
+    [Fact]
+    public async Task OperatorRequests_LastDonePowerAction_IsTheLatestConfirmedPowerActionOfTheNode()
+    {
+        var node = await SeedNodeAsync("manual-05", "52:54:00:0a:00:05");
+        Assert.Null(await Store.OperatorRequests.LastDonePowerActionAsync(node.Id, Ct));
+        var on = Request(node.Id);
+        var off = Request(node.Id, PowerAction.Off);
+        var boot = Request(node.Id, null, new BootDeviceSetting(BootDevice.Disk));
+        var cycle = Request(node.Id, PowerAction.Cycle);
+        foreach (var r in new[] { on, off, boot, cycle })
+        {
+            await Store.OperatorRequests.AddAsync(r, Ct);
+        }
+
+        // Off is confirmed after On; the boot device change and the dismissed cycle are no power reading.
+        foreach (var (r, status) in new[] { (on, OperatorRequestStatus.Done), (off, OperatorRequestStatus.Done), (boot, OperatorRequestStatus.Done),
+                     (cycle, OperatorRequestStatus.Dismissed) })
+        {
+            Time.Advance(TimeSpan.FromSeconds(10));
+            await Store.OperatorRequests.ResolveAsync(r.Id, status, "oscar", Time.GetUtcNow(), Ct);
+        }
+
+        Assert.Equal(off.Id, (await Store.OperatorRequests.LastDonePowerActionAsync(node.Id, Ct))?.Id);
+        // The history lists the most recently resolved first.
+        var history = await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { NodeId = node.Id, ResolvedOnly = true }, Ct);
+        Assert.Equal([cycle.Id, boot.Id, off.Id, on.Id], history.Items.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task OperatorRequests_NodeDeleted_ItsRequestsGoWithIt()
+    {
+        var node = await SeedNodeAsync("manual-06", "52:54:00:0a:00:06");
+        var request = Request(node.Id);
+        await Store.OperatorRequests.AddAsync(request, Ct);
+
+        await Store.Nodes.DeleteAsync(node.Id, Ct);
+
+        Assert.Null(await Store.OperatorRequests.GetAsync(request.Id, Ct));
+        Assert.Equal(0, (await Store.OperatorRequests.ListAsync(new OperatorRequestQuery(), Ct)).Total);
+    }
+}
