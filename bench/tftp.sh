@@ -29,7 +29,7 @@ done
 SUF=$$
 NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
 # "ours" runs as the appliance does: each transfer socket's dispatch chosen by TransferDispatch (inline on the epoll
-# thread for windowed transfers and under load, see src/Provisioner.Tftp/Transport/TransferDispatch.cs); "ours-tp" is
+# thread for a windowed transfer while cores are spare, see src/Provisioner.Tftp/Transport/TransferDispatch.cs); "ours-tp" is
 # the same server with .NET's thread-pool dispatch for every transfer.
 declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
 SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)

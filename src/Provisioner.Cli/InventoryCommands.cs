@@ -91,6 +91,8 @@ public static partial class CliApp
         var relay = new Option<string[]?>("--relay") { Description = "Relay (giaddr) address of an l3 rack switch", AllowMultipleArgumentsPerToken = true };
         var dns = new Option<string[]?>("--dns") { Description = "DNS servers", AllowMultipleArgumentsPerToken = true };
         var iface = new Option<string?>("--interface") { Description = "Appliance interface of an l2 rack segment" };
+        var layoutFile = new Option<string?>("--set") { Description = "JSON file with the layout to apply: {\"bonds\": [...], \"vlans\": [...]} (docs/api.md)" };
+        var clearLayout = new Option<bool>("--clear") { Description = "Remove the layout (nodes keep their PXE interface only)" };
         var limit = LimitOption();
         var offset = OffsetOption();
         return Group("bpod", "BPODs (racks): provisioning subnet, DHCP range, naming",
@@ -128,12 +130,47 @@ public static partial class CliApp
                 s.Print(r, b, () => s.Context.Out.WriteLine($"Created BPOD {Output.Cell(b, "name")} ({Output.Cell(b, "id")})."));
                 return 0;
             }),
+            Cmd(context, "network", "Show or set the bonds and VLANs every node of a BPOD gets (setting: admin)", [name, layoutFile, clearLayout], async (r, s, ct) =>
+            {
+                var id = await ResolveBpodAsync(s.Api, r.GetValue(name)!, ct);
+                var file = r.GetValue(layoutFile);
+                JsonElement b;
+                if (file is not null || r.GetValue(clearLayout))
+                {
+                    var layout = file is null ? JsonDocument.Parse("{}").RootElement : ReadJsonFile(file, "the network layout");
+                    b = await s.Api.PatchAsync($"api/v1/bpods/{id}", new { network = layout }, ct);
+                }
+                else
+                {
+                    b = await s.Api.GetAsync($"api/v1/bpods/{id}", ct);
+                }
+
+                Output.Json(s.Context.Out, b.GetProperty("network"));
+                return 0;
+            }),
             Cmd(context, "delete", "Delete an empty BPOD (admin)", [name], async (r, s, ct) =>
             {
                 await s.Api.DeleteAsync($"api/v1/bpods/{await ResolveBpodAsync(s.Api, r.GetValue(name)!, ct)}", ct);
                 s.Context.Out.WriteLine("Deleted.");
                 return 0;
             }));
+    }
+
+    private static JsonElement ReadJsonFile(string path, string what)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.Clone();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"Cannot read {what} from {path}: {e.Message}");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"{path} is not valid JSON (line {e.LineNumber + 1}): {e.Message}");
+        }
     }
 
     private static Command NodeCommands(CliContext context)

@@ -110,6 +110,47 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
     }
 
     [Fact]
+    public async Task BpodNetwork_SetFromFileShowAndClear()
+    {
+        await LoginAsync();
+        Assert.Equal(0, (await RunAsync("zone", "create", "cli-net")).Code);
+        Assert.Equal(0, (await RunAsync("bpod", "create", "rack1", "--zone", "cli-net", "--subnet", "10.98.0.0/24", "--range-start", "10.98.0.100",
+            "--range-end", "10.98.0.199", "--gateway", "10.98.0.1")).Code);
+        var file = Path.Combine(Path.GetTempPath(), $"layout-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            { "bonds": [ { "name": "bond0", "mode": "802.3ad", "members": "non-pxe" } ],
+              "vlans": [ { "id": 120, "name": "bond0.120", "link": "bond0", "subnet": "10.120.0.0/24", "addressing": "provisioning-host" } ] }
+            """);
+        try
+        {
+            var set = await RunAsync("bpod", "network", "cli-net/rack1", "--set", file);
+            Assert.True(set.Code == 0, set.Err);
+            var shown = await RunAsync("bpod", "network", "rack1");
+            Assert.Equal(0, shown.Code);
+            var network = JsonDocument.Parse(shown.Out).RootElement;
+            Assert.Equal("bond0", network.GetProperty("bonds")[0].GetProperty("name").GetString());
+            Assert.Equal(120, network.GetProperty("vlans")[0].GetProperty("id").GetInt32());
+
+            await File.WriteAllTextAsync(file, """{ "vlans": [ { "id": 5000, "name": "v", "link": "bond9", "subnet": "10.1.0.0/24" } ] }""");
+            var bad = await RunAsync("bpod", "network", "rack1", "--set", file);
+            Assert.Equal(ExitCodes.Usage, bad.Code);
+            Assert.Contains("network.vlans[0]", bad.Err, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(file, "{ not json");
+            var broken = await RunAsync("bpod", "network", "rack1", "--set", file);
+            Assert.Equal(ExitCodes.Usage, broken.Code);
+            Assert.Contains("not valid JSON", broken.Err, StringComparison.Ordinal);
+
+            var cleared = await RunAsync("bpod", "network", "rack1", "--clear");
+            Assert.Equal(0, cleared.Code);
+            Assert.Equal(0, JsonDocument.Parse(cleared.Out).RootElement.GetProperty("bonds").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task NodeDeploy_Wait_ShowsProgressAndEndsSucceeded()
     {
         var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "cli-deploy", bpodName: "r1");
