@@ -49,8 +49,8 @@ public sealed class NodePower(INodeRepository nodes, PowerDriverRegistry drivers
         }
         catch (PowerException e)
         {
-            throw new StepFailedException($"{node.Hostname}: setting the next boot to {device} on BMC {bmc.Address} failed: {e.Message}. " +
-                                          "Check the BMC address and credentials (node page, BMC), then retry the job.", e.IsTransient);
+            throw new StepFailedException($"{node.Hostname}: setting the next boot to {device} through {Via(bmc)} failed: {e.Message}. " +
+                                          $"{Advice(bmc)}, then retry the job.", e.IsTransient);
         }
     }
 
@@ -94,10 +94,19 @@ public sealed class NodePower(INodeRepository nodes, PowerDriverRegistry drivers
         }
         catch (PowerException e)
         {
-            throw new StepFailedException($"{node.Hostname}: power {action} through BMC {bmc.Address} failed: {e.Message}. " +
-                                          "Check that the BMC answers (ipmitool -I lanplus -C 3 -H ADDRESS ... chassis power status) and its credentials.", e.IsTransient);
+            throw new StepFailedException($"{node.Hostname}: power {action} through {Via(bmc)} failed: {e.Message}. " +
+                                          (bmc.Driver == "ipmi"
+                                              ? "Check that the BMC answers (ipmitool -I lanplus -C 3 -H ADDRESS ... chassis power status) and its credentials."
+                                              : $"{Advice(bmc)}."), e.IsTransient);
         }
     }
+
+    // What the error names: the BMC by address, or the driver when there is no address (manual power).
+    private static string Via(BmcSettings bmc) => string.IsNullOrEmpty(bmc.Address) ? $"the {bmc.Driver} power driver" : $"BMC {bmc.Address}";
+
+    private static string Advice(BmcSettings bmc) => string.IsNullOrEmpty(bmc.Address)
+        ? $"Check the node's power settings (node page, BMC: driver {bmc.Driver})"
+        : "Check the BMC address and credentials (node page, BMC)";
 
     /// <summary>Says in the job log what the operator was asked (the stored request's own words) and where they see it.</summary>
     private async Task LogWaitingForOperatorAsync(StepContext step, Node node, string fallback, CancellationToken ct)

@@ -70,7 +70,16 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(nodes[0].Hostname);
         await page.SelectOptionAsync("select[name=image]", "ubuntu-24.04");
         await page.ClickAsync("#action-deploy");
-        await page.WaitForURLAsync(u => u.Contains("/jobs/", StringComparison.Ordinal));
+        try
+        {
+            // 30 s: once, with suites running side by side, this took over 15 s; if it fails, say where the page is.
+            await page.WaitForURLAsync(u => u.Contains("/jobs/", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Deploy did not open the job page: still at {page.Url}; flash: {string.Join(" | ", await page.Locator(".flash").AllInnerTextsAsync())}");
+        }
+
         await Assertions.Expect(page.Locator("#job-state")).ToHaveTextAsync("running", new() { Timeout = 10_000 });
         var loadedAt = await page.EvaluateAsync<double>("performance.timeOrigin");
         await Assertions.Expect(page.Locator("tr[data-step-index='3'] [data-field=detail]")).ToContainTextAsync("GiB", new() { Timeout = 15_000 });
