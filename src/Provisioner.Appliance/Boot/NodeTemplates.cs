@@ -29,9 +29,10 @@ public sealed class NodeTemplates(
     public static string PublicBaseUrl(ApplianceSettings settings) =>
         (string.IsNullOrEmpty(settings.PublicBaseUrl) ? settings.Http.Urls.Split(';')[0] : settings.PublicBaseUrl).TrimEnd('/');
 
-    /// <summary>Builds the template context of <paramref name="node"/> for <paramref name="purpose"/>, with a new boot token.</summary>
+    /// <summary>Builds the template context of <paramref name="node"/> for <paramref name="purpose"/>, with a new boot token
+    /// (or <paramref name="bootToken"/>, the one this boot already carries, so its URLs stay those the node was given).</summary>
     public async Task<(TemplateContext Context, string Token)> ContextAsync(Node node, string purpose, BootFirmware firmware,
-        CancellationToken cancellationToken, TimeSpan? tokenLifetime = null)
+        CancellationToken cancellationToken, TimeSpan? tokenLifetime = null, string? bootToken = null)
     {
         var bpod = await bpods.GetAsync(node.BpodId, cancellationToken).ConfigureAwait(false)
                    ?? throw new InvalidOperationException($"Node {node.Hostname} is in BPOD {node.BpodId}, which no longer exists.");
@@ -40,7 +41,7 @@ public sealed class NodeTemplates(
         var image = node.Deploy.Image is { } imageName ? await images.FindByNameAsync(imageName, cancellationToken).ConfigureAwait(false) : null;
         var profile = node.Deploy.Profile is { } profileName ? await profiles.FindByNameAsync(profileName, cancellationToken).ConfigureAwait(false) : null;
         var cluster = node.Deploy.Cluster is { } clusterName ? await clusters.FindByNameAsync(clusterName, cancellationToken).ConfigureAwait(false) : null;
-        var token = tokens.Issue(node.Id, Guid.NewGuid(), tokenLifetime);
+        var token = bootToken ?? tokens.Issue(node.Id, Guid.NewGuid(), tokenLifetime);
         // Lenient: what the layout cannot give this node is left out here; NetworkProblemsAsync is the strict check.
         var network = NodeNetworkResolver.Resolve(bpod, node);
         var context = TemplateContextBuilder.Build(new TemplateContextInputs

@@ -59,6 +59,7 @@ public static class BootComposition
     {
         app.MapBootFiles(settings);
         app.MapIpxeScripts();
+        app.MapInstallerConfigs();
         app.MapAgentApi();
         return app;
     }
