@@ -121,6 +121,17 @@ public static partial class CliApp
         var to = new Option<int?>("--to") { Description = "Newer version (default: the active one)" };
         var nodeOption = new Option<string>("--node") { Description = "Node id, hostname or MAC", Required = true };
         var fileOption = new Option<FileInfo?>("--file") { Description = "Render this unsaved text instead of the stored version" };
+        var nameOption = new Option<string?>("--name") { Description = "Check as this stored template would be (its kind and partials)" };
+        var preview = Cmd(context, "preview", "Render a template for a node (also: render)", [name, nodeOption, fileOption, version], async (r, s, ct) =>
+        {
+            var node = await s.Api.GetAsync($"api/v1/nodes/{Q(r.GetValue(nodeOption))}", ct);
+            var text = r.GetValue(fileOption) is { } f ? await File.ReadAllTextAsync(f.FullName, ct) : null;
+            var rendered = await s.Api.PostAsync("api/v1/templates/preview",
+                new { name = r.GetValue(name), nodeId = node.GetProperty("id").GetGuid(), content = text, version = r.GetValue(version) }, ct);
+            s.Print(r, rendered, () => s.Context.Out.Write(Output.Cell(rendered, "rendered")));
+            return 0;
+        });
+        preview.Aliases.Add("render");
         return Group("template", "Templates: versions, validate, preview, diff, activate, roll back",
             Cmd(context, "list", "List templates (active versions)", [], async (r, s, ct) =>
             {
@@ -167,10 +178,19 @@ public static partial class CliApp
                 s.Print(r, d, () => s.Context.Out.Write(Output.Cell(d, "unifiedDiff")));
                 return 0;
             }),
-            Cmd(context, "validate", "Check a file as template NAME would be checked", [name, file, kind], async (r, s, ct) =>
+            Cmd(context, "validate", "Check a template file: syntax, variables, and its output for a sample node", [file, nameOption, kind], async (r, s, ct) =>
             {
-                var text = await File.ReadAllTextAsync(r.GetValue(file)!.FullName, ct);
-                var check = await s.Api.PostAsync("api/v1/templates/validate", new { name = r.GetValue(name), kind = r.GetValue(kind), content = text }, ct);
+                var path = r.GetValue(file)!;
+                if (!path.Exists)
+                {
+                    throw new CliException(ExitCodes.Usage, $"No file {path.FullName}.");
+                }
+
+                var text = await File.ReadAllTextAsync(path.FullName, ct);
+                // Without --name, the file's place names it as under templates/ (cloud-init/user-data.hbs is
+                // cloud-init/user-data): the appliance checks it as that template, or infers the kind from the name.
+                var asName = r.GetValue(nameOption) ?? $"{path.Directory?.Name}/{Path.GetFileName(path.Name).Replace(".hbs", string.Empty, StringComparison.Ordinal)}";
+                var check = await s.Api.PostAsync("api/v1/templates/validate", new { name = asName, kind = r.GetValue(kind), content = text }, ct);
                 var valid = check.GetProperty("valid").GetBoolean();
                 s.Print(r, check, () =>
                 {
@@ -183,14 +203,6 @@ public static partial class CliApp
                 });
                 return valid ? 0 : ExitCodes.Failed;
             }),
-            Cmd(context, "preview", "Render a template for a node", [name, nodeOption, fileOption, version], async (r, s, ct) =>
-            {
-                var node = await s.Api.GetAsync($"api/v1/nodes/{Q(r.GetValue(nodeOption))}", ct);
-                var text = r.GetValue(fileOption) is { } f ? await File.ReadAllTextAsync(f.FullName, ct) : null;
-                var preview = await s.Api.PostAsync("api/v1/templates/preview",
-                    new { name = r.GetValue(name), nodeId = node.GetProperty("id").GetGuid(), content = text, version = r.GetValue(version) }, ct);
-                s.Print(r, preview, () => s.Context.Out.Write(Output.Cell(preview, "rendered")));
-                return 0;
-            }));
+            preview);
     }
 }

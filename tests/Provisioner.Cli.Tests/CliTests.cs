@@ -293,6 +293,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
         Assert.Contains("+ntp: true", diff.Out, StringComparison.Ordinal);
         var preview = await RunAsync("template", "preview", "cli-ud", "--node", nodes[0].Hostname);
         Assert.Contains($"hostname: {nodes[0].Hostname}", preview.Out, StringComparison.Ordinal);
+        var rendered = await RunAsync("template", "render", "cli-ud", "--node", nodes[0].Hostname);
+        Assert.Equal(preview.Out, rendered.Out);
         Assert.Equal(0, (await RunAsync("template", "rollback", "cli-ud")).Code);
         Assert.Equal(1, (await fixture.App.Store.Templates.GetActiveAsync("cli-ud", default))!.Version);
     }

@@ -19,8 +19,10 @@ public static partial class TemplateScanner
         ArgumentNullException.ThrowIfNull(content);
         var diagnostics = new List<TemplateDiagnostic>();
         var blocks = new Stack<(string Name, int Line, int Column, HashSet<string> Params)>();
+        var scanned = 0;
         foreach (Match tag in TagPattern().Matches(content))
         {
+            scanned = tag.Index + tag.Length;
             var body = tag.Groups["body"].Value.Trim();
             var (line, column) = Position(content, tag.Index);
             void Error(string message) => diagnostics.Add(new TemplateDiagnostic
@@ -154,6 +156,17 @@ public static partial class TemplateScanner
             {
                 blocks.Push((tokens.FirstOrDefault() ?? string.Empty, line, column, blockParams));
             }
+        }
+
+        // A '{{' followed by a '}}' anywhere is a tag above; one after the last tag is never closed, and the engine's
+        // own error for it ("Token '' ...") has no position.
+        if (content.IndexOf("{{", scanned, StringComparison.Ordinal) is var stray and >= 0)
+        {
+            var (line, column) = Position(content, stray);
+            diagnostics.Add(new TemplateDiagnostic
+            {
+                Severity = DiagnosticSeverity.Error, Message = "'{{' is never closed with '}}'", Template = templateName, Line = line, Column = column,
+            });
         }
 
         foreach (var open in blocks)

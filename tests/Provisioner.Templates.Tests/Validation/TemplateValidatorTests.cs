@@ -32,6 +32,15 @@ public sealed class TemplateValidatorTests
     }
 
     [Fact]
+    public async Task Validate_UnterminatedTagAtTheEnd_ErrorWithItsLineAndColumn()
+    {
+        var report = await ValidateAsync(TemplateKinds.Ipxe, "#!ipxe\necho {{node.hostname}}\necho {{node.ip\n");
+
+        Assert.False(report.IsValid);
+        Assert.Contains(report.Diagnostics, d => d.Line == 3 && d.Column == 6 && d.Message == "'{{' is never closed with '}}'");
+    }
+
+    [Fact]
     public async Task Validate_UnclosedBlock_ErrorAtOpeningLine()
     {
         var report = await ValidateAsync(TemplateKinds.Ipxe, "#!ipxe\n\n{{#if node.ip}}\necho x\n");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Provisioner.Appliance.Api.Contracts;
 using Provisioner.Appliance.Identity;
 using Provisioner.Core.Persistence;
+using Provisioner.Templates.Lookup;
 
 namespace Provisioner.Appliance.Api.Endpoints;
 
@@ -164,7 +165,7 @@ public static class TemplateEndpoints
                 throw ApiValidationException.For("content", $"Templates are limited to {MaxContentLength} characters.");
             }
 
-            var kind = request.Kind ?? (await repo.GetActiveAsync(name, ct))?.Kind ?? "text";
+            var kind = request.Kind ?? (await repo.GetActiveAsync(name, ct))?.Kind ?? TemplateKinds.Infer(name);
             return (name, kind, content);
         }
 
