@@ -20,26 +20,18 @@ public sealed class CliFixture : IAsyncLifetime
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
 {
-    private readonly string _home = Directory.CreateTempSubdirectory("provisioner-cli-").FullName;
+    private readonly CliRunner _cli = new();
 
-    private string ConfigPath => Path.Combine(_home, "provisioner", "config.json");
+    private string ConfigPath => _cli.ConfigPath;
 
-    private async Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var context = new CliContext { Out = output, Error = error, In = new StringReader(stdin), ConfigPath = ConfigPath };
-        var code = await CliApp.RunAsync(args, context);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args) => _cli.RunWithInputAsync(stdin, args);
 
-    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync("", args);
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
     private async Task LoginAsync(UserRole role = UserRole.Admin, string user = "cli-admin")
     {
         await fixture.App.TokenForAsync(role, user);
-        var (code, _, err) = await RunWithInputAsync(TestAppliance.Password + "\n", "login", "--url", fixture.App.BaseAddress.ToString(), "--user", user, "--password-stdin");
-        Assert.True(code == 0, err);
+        await _cli.LoginAsync(fixture.App.BaseAddress.ToString(), user, TestAppliance.Password);
     }
 
     [Fact]
@@ -197,7 +189,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
     public async Task ImageUpload_VerifiesSha256()
     {
         await LoginAsync();
-        var file = Path.Combine(_home, "disk.img");
+        var file = Path.Combine(_cli.Home, "disk.img");
         await File.WriteAllBytesAsync(file, Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray());
         var (code, _, err) = await RunAsync("image", "upload", "cli-disk", file);
         Assert.True(code == 0, err);
@@ -213,7 +205,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
         var data = new byte[2 * 1024 * 1024 + 123];
         new Random(seed).NextBytes(data.AsSpan(0, 500_000));
         new Random(seed + 1).NextBytes(data.AsSpan(data.Length - 100_000));
-        var path = Path.Combine(_home, name);
+        var path = Path.Combine(_cli.Home, name);
         await File.WriteAllBytesAsync(path, data);
         return (path, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)));
     }
@@ -283,8 +275,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
     {
         var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "cli-tpl", bpodName: "r1");
         await LoginAsync(UserRole.Operator, "cli-templater");
-        var v1 = Path.Combine(_home, "v1.yaml");
-        var v2 = Path.Combine(_home, "v2.yaml");
+        var v1 = Path.Combine(_cli.Home, "v1.yaml");
+        var v2 = Path.Combine(_cli.Home, "v2.yaml");
         await File.WriteAllTextAsync(v1, "#cloud-config\nhostname: {{hostname}}\n");
         await File.WriteAllTextAsync(v2, "#cloud-config\nhostname: {{hostname}}\nntp: true\n");
         Assert.Equal(0, (await RunAsync("template", "push", "cli-ud", v1, "--kind", "cloud-init-user-data", "--activate")).Code);
@@ -313,5 +305,5 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>, ID
         Assert.Equal(CliApp.DoctorExitCodes.Ok, code);
     }
 
-    public void Dispose() => Directory.Delete(_home, recursive: true);
+    public void Dispose() => _cli.Dispose();
 }

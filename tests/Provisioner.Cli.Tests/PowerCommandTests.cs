@@ -11,25 +11,11 @@ namespace Provisioner.Cli.Tests;
 [Trait("Area", "Cli")]
 public sealed class PowerCommandTests(ManualPowerAppliance appliance) : IClassFixture<ManualPowerAppliance>, IDisposable
 {
-    private readonly string _home = Directory.CreateTempSubdirectory("provisioner-cli-power-").FullName;
+    private readonly CliRunner _cli = new();
 
-    private async Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var context = new CliContext { Out = output, Error = error, In = new StringReader(stdin), ConfigPath = Path.Combine(_home, "config.json") };
-        var code = await CliApp.RunAsync(args, context);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
-    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync("", args);
-
-    private async Task LoginAsync(string user)
-    {
-        var (code, _, err) = await RunWithInputAsync(ManualPowerAppliance.Password + "\n", "login", "--url", appliance.Process.BaseUrl, "--user", user,
-            "--password-stdin");
-        Assert.True(code == 0, err);
-    }
+    private Task LoginAsync(string user) => _cli.LoginAsync(appliance.Process.BaseUrl, user, ManualPowerAppliance.Password);
 
     [Fact]
     public async Task Requests_Confirm_Dismiss_AsAnOperator()
@@ -80,5 +66,5 @@ public sealed class PowerCommandTests(ManualPowerAppliance appliance) : IClassFi
         Assert.Equal("pending", (await appliance.Admin.GetAsync($"api/v1/power-requests/{request["id"]!.GetValue<string>()}"))["status"]!.GetValue<string>());
     }
 
-    public void Dispose() => Directory.Delete(_home, recursive: true);
+    public void Dispose() => _cli.Dispose();
 }

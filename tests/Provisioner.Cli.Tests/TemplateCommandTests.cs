@@ -7,31 +7,17 @@ namespace Provisioner.Cli.Tests;
 [Trait("Area", "Cli")]
 public sealed class TemplateCommandTests(ManualPowerAppliance appliance) : IClassFixture<ManualPowerAppliance>, IDisposable
 {
-    private readonly string _home = Directory.CreateTempSubdirectory("provisioner-cli-templates-").FullName;
+    private readonly CliRunner _cli = new();
 
-    private async Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var context = new CliContext { Out = output, Error = error, In = new StringReader(stdin), ConfigPath = Path.Combine(_home, "config.json") };
-        var code = await CliApp.RunAsync(args, context);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
-    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync("", args);
-
-    private async Task LoginAsync(string user)
-    {
-        var (code, _, err) = await RunWithInputAsync(ManualPowerAppliance.Password + "\n", "login", "--url", appliance.Process.BaseUrl, "--user", user,
-            "--password-stdin");
-        Assert.True(code == 0, err);
-    }
+    private Task LoginAsync(string user) => _cli.LoginAsync(appliance.Process.BaseUrl, user, ManualPowerAppliance.Password);
 
     [Fact]
     public async Task TemplateValidate_File_KindFromItsPlace_ErrorsWithLineNumbers()
     {
         await LoginAsync("oscar");
-        var dir = Directory.CreateDirectory(Path.Combine(_home, "ipxe")).FullName;
+        var dir = Directory.CreateDirectory(Path.Combine(_cli.Home, "ipxe")).FullName;
         var good = Path.Combine(dir, "hello.ipxe.hbs");
         var bad = Path.Combine(dir, "broken.ipxe.hbs");
         var notIpxe = Path.Combine(dir, "plain.ipxe.hbs");
@@ -53,5 +39,5 @@ public sealed class TemplateCommandTests(ManualPowerAppliance appliance) : IClas
         Assert.Equal(ExitCodes.Usage, missing.Code);
     }
 
-    public void Dispose() => Directory.Delete(_home, recursive: true);
+    public void Dispose() => _cli.Dispose();
 }

@@ -17,20 +17,14 @@ public sealed class PowerRequestsBrowserTests : IAsyncLifetime
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
-    private static string ScreenshotDir => Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+    private static string ScreenshotDir => DebianChromium.ScreenshotDir;
 
     public async Task InitializeAsync()
     {
         TestKit.Peers.Require("chromium");
         await _appliance.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--no-first-run"],
-        });
-        Directory.CreateDirectory(ScreenshotDir);
+        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
