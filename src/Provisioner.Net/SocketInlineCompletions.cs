@@ -17,8 +17,9 @@ namespace Provisioner.Net;
 /// </remarks>
 public static class SocketInlineCompletions
 {
-    private static readonly MethodInfo? Setter = typeof(Socket)
-        .GetProperty("PreferInlineCompletions", BindingFlags.Instance | BindingFlags.NonPublic)?.SetMethod;
+    // Looked up once; a delegate, so opening a transfer does not pay for a reflection call.
+    private static readonly Action<Socket, bool>? Setter = typeof(Socket)
+        .GetProperty("PreferInlineCompletions", BindingFlags.Instance | BindingFlags.NonPublic)?.SetMethod?.CreateDelegate<Action<Socket, bool>>();
 
     /// <summary>Whether this runtime lets a single socket opt in.</summary>
     public static bool IsSupported => Setter is not null && !OperatingSystem.IsWindows();
@@ -33,14 +34,7 @@ public static class SocketInlineCompletions
             return false;
         }
 
-        try
-        {
-            Setter!.Invoke(socket, [true]);
-            return true;
-        }
-        catch (TargetInvocationException)
-        {
-            return false; // e.g. the socket was already registered with an engine
-        }
+        Setter!(socket, true);
+        return true;
     }
 }

@@ -63,20 +63,6 @@ public sealed class TftpServer
         _context = new TftpServerContext(options, timeProvider ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
     }
 
-    /// <summary>Creates the server with a transfer channel factory that only needs the local address.</summary>
-    public TftpServer(
-        TftpServerOptions options,
-        IDatagramChannel listener,
-        Func<IPEndPoint, IDatagramChannel> transferChannelFactory,
-        ITftpFileSource files,
-        ITftpObserver? observer = null,
-        TimeProvider? timeProvider = null,
-        ILogger<TftpServer>? logger = null,
-        Func<int, int?>? interfaceMtu = null)
-        : this(options, listener, Adapt(transferChannelFactory), files, observer, timeProvider, logger, interfaceMtu)
-    {
-    }
-
     /// <summary>Transfers running now.</summary>
     public int ActiveTransfers => Volatile.Read(ref _active);
 
@@ -397,12 +383,6 @@ public sealed class TftpServer
         {
             _context.Counters.SocketError();
         }
-    }
-
-    private static Func<TransferChannelRequest, IDatagramChannel> Adapt(Func<IPEndPoint, IDatagramChannel> factory)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        return request => factory(request.Local);
     }
 
     private static bool IsMulticast(IPAddress address)

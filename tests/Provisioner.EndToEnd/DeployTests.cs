@@ -41,8 +41,9 @@ public sealed class DeployTests
         Assert.Equal(100.0, stream["percent"]!.GetValue<double>(), 1);
         // The BMC was told to boot from disk, and the machine did: the test OS ran the rendered user-data.
         Assert.Equal("default", bmc.BootFile);
-        Assert.True(machine.Console.Text.Contains("PROVISIONER-USERDATA callback ok", StringComparison.Ordinal), machine.Console.Tail(40));
-        Assert.True(machine.Console.Text.Contains("PROVISIONER-EVENT firstboot done hostname=z1-r1-01", StringComparison.Ordinal), machine.Console.Tail(40));
+        // The node is Deployed as soon as the callback reaches the appliance; the guest prints its side a moment later.
+        await machine.Console.WaitForLineAsync("PROVISIONER-USERDATA callback ok", TimeSpan.FromSeconds(30));
+        await machine.Console.WaitForLineAsync("PROVISIONER-EVENT firstboot done hostname=z1-r1-01", TimeSpan.FromSeconds(30));
         var timeline = (await rack.Api.GetAsync($"api/v1/nodes/{node["id"]}/timeline")).AsArray().Select(e => e!["kind"]!.GetValue<string>()).ToList();
         Assert.Contains("callback", string.Join(',', timeline), StringComparison.Ordinal);
 

@@ -1,3 +1,4 @@
+using Provisioner.Appliance.Boot;
 using Provisioner.Core.Inventory;
 
 namespace Provisioner.Appliance.Api;
@@ -13,37 +14,28 @@ public static class LocalImageFiles
     public static string? Delete(Image image, string imagesDirectory)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (Uri.TryCreate(image.Location, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+        // The boot file server's resolver: inside the directory, no "..", no absolute path, no symlink leading out.
+        var resolver = new SafeFileResolver(imagesDirectory);
+        if (resolver.Resolve(image.Location) is not { } file)
         {
             return null;
         }
 
-        var root = Path.GetFullPath(imagesDirectory) + Path.DirectorySeparatorChar;
-        var full = Path.GetFullPath(Path.IsPathRooted(image.Location) ? image.Location : Path.Combine(root, image.Location));
-        if (image.Format == ImageFormat.Chunked)
+        if (image.Format != ImageFormat.Chunked)
         {
-            full = Path.GetDirectoryName(full)!; // the location is the index; the image is its directory of chunks
+            File.Delete(file);
+            return Path.GetRelativePath(resolver.Root, file);
         }
 
-        // Never the directory itself, never anything outside it (a registered absolute path belongs to its owner).
-        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
+        // The location is the index; the image is its directory of chunks (never the images directory itself).
+        var directory = Path.GetDirectoryName(file)! + Path.DirectorySeparatorChar;
+        if (directory == resolver.Root)
         {
-            return null;
+            File.Delete(file);
+            return Path.GetRelativePath(resolver.Root, file);
         }
 
-        if (Directory.Exists(full))
-        {
-            Directory.Delete(full, recursive: true);
-        }
-        else if (File.Exists(full))
-        {
-            File.Delete(full);
-        }
-        else
-        {
-            return null;
-        }
-
-        return Path.GetRelativePath(root, full);
+        Directory.Delete(directory, recursive: true);
+        return Path.GetRelativePath(resolver.Root, directory).TrimEnd(Path.DirectorySeparatorChar);
     }
 }

@@ -84,9 +84,9 @@ public sealed class NetnsTftpBed : IAsyncDisposable
         Server = new TftpServer(
             options,
             listener,
-            ep =>
+            request =>
             {
-                var channel = ServerNs.RunInside(() => new UdpTransferChannel(ep, inlineCompletions: true)); // as the appliance runs it
+                var channel = ServerNs.RunInside(() => new UdpTransferChannel(request.Local, inlineCompletions: TransferDispatch.PreferInline(request))); // as the appliance
                 TransferEndPoints.Enqueue(channel.LocalEndPoint);
                 return channel;
             },

@@ -24,7 +24,7 @@ public sealed class InMemoryTftpBed : IAsyncDisposable, ITftpObserver
         Server = new TftpServer(
             options ?? new TftpServerOptions(),
             Listener,
-            (TransferChannelRequest request) =>
+            request =>
             {
                 ChannelRequests.Enqueue(request);
                 var channel = new InMemoryDatagramChannel(new IPEndPoint(request.Local.Address, Interlocked.Increment(ref _nextPort)));
