@@ -5,7 +5,7 @@
 # repetitions interleave (noise hits every server alike). Clients: atftp (blksize/windowsize), curl, tftp-hpa.
 # Each point is repeated REPS times; the median wall time is reported, with throughput and the server's CPU time.
 #
-# Usage: sudo bench/tftp.sh    (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench PIN=0 NICE=0 QUICK=0
+# Usage: sudo bench/tftp.sh    (env: REPS=5 CREPS=3 SIZE_MB=32 WORK=/tmp/tftp-bench OUT=<memory or WORK/out> PIN=0 NICE=0 QUICK=0
 #                              WINDOWS="1 8 16 64" CONCURRENCY="50 200")
 set -euo pipefail
 
@@ -28,11 +28,8 @@ done
 
 SUF=$$
 NS_S=tbs$SUF; NS_C=tbc$SUF; VS=tbvs$SUF; VC=tbvc$SUF
-# "ours" runs as the appliance does: each transfer socket's dispatch chosen by TransferDispatch (inline on the epoll
-# thread for a windowed transfer while cores are spare, see src/Provisioner.Tftp/Transport/TransferDispatch.cs); "ours-tp" is
-# the same server with .NET's thread-pool dispatch for every transfer.
-declare -A ADDR=([ours]=198.18.0.1 [ours-tp]=198.18.0.14 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
-SERVERS=(ours ours-tp tftpd-hpa dnsmasq atftpd)
+declare -A ADDR=([ours]=198.18.0.1 [tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [atftpd]=198.18.0.13)
+SERVERS=(ours tftpd-hpa dnsmasq atftpd)
 CG=/sys/fs/cgroup/cpuacct
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -70,11 +67,23 @@ cleanup() {
     done
     ip netns del "$NS_S" 2>/dev/null || true
     ip netns del "$NS_C" 2>/dev/null || true
+    if [[ -n ${OUT:-} ]]; then
+        for s in "${SERVERS[@]}" warm; do rm -f "$OUT/$s".*; done
+        [[ $OUT == /dev/shm/tftp-bench-out ]] && rmdir "$OUT" 2>/dev/null
+    fi
+    true
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-mkdir -p "$WORK/root" "$WORK/out" "$WORK/log"
+# Downloads go to memory when it has room for the largest point: on a disk mounted with "discard", deleting
+# thousands of megabytes between points starts trims that slow the next point down.
+MAXC=1; for n in $CONCURRENCY; do ((n > MAXC)) && MAXC=$n; done
+if [[ -z ${OUT:-} ]]; then
+    avail_mb=$(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo)
+    if ((avail_mb > MAXC * SIZE_MB * 2)); then OUT=/dev/shm/tftp-bench-out; else OUT=$WORK/out; fi
+fi
+mkdir -p "$WORK/root" "$OUT" "$WORK/log"
 ROOT=$WORK/root
 FILE=f${SIZE_MB}m.bin
 [[ -s $ROOT/$FILE && $(stat -c %s "$ROOT/$FILE") == $((SIZE_MB * 1048576)) ]] || head -c $((SIZE_MB * 1048576)) /dev/urandom > "$ROOT/$FILE"
@@ -93,7 +102,7 @@ ip netns add "$NS_S"; ip netns add "$NS_C"
 ip link add "$VS" type veth peer name "$VC"
 ip link set "$VS" netns "$NS_S"; ip link set "$VC" netns "$NS_C"
 ip -n "$NS_S" addr add 198.18.0.1/24 dev "$VS"
-for s in ours-tp tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
+for s in tftpd-hpa dnsmasq atftpd; do ip -n "$NS_S" addr add "${ADDR[$s]}/24" dev "$VS"; done
 ip -n "$NS_C" addr add 198.18.0.2/24 dev "$VC"
 for n in "$NS_S" "$NS_C"; do ip -n "$n" link set lo up; done
 ip -n "$NS_S" link set "$VS" up; ip -n "$NS_C" link set "$VC" up
@@ -113,8 +122,7 @@ start() { # start <name> <env...> -- <command...>
     env "${envs[@]}" sh -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$CG/tftpbench-$SUF-$name" "${SRUN[@]}" "$@" >"$WORK/log/$name.log" 2>&1 &
     PID[$name]=$!
 }
-start ours DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64 auto
-start ours-tp DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours-tp]}" 69 64 threadpool
+start ours DOTNET_gcServer=0 -- "$WORK/tftpbench/TftpBench" "$ROOT" "${ADDR[ours]}" 69 64
 start tftpd-hpa X=1 -- /usr/sbin/in.tftpd --listen --foreground --address "${ADDR[tftpd-hpa]}:69" --secure "$ROOT"
 start dnsmasq X=1 -- dnsmasq --no-daemon --conf-file=/dev/null --port=0 --listen-address="${ADDR[dnsmasq]}" --bind-interfaces \
     --enable-tftp --tftp-root="$ROOT" --tftp-max=1000 --pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/log/dnsmasq-own.log"
@@ -126,8 +134,8 @@ for s in "${SERVERS[@]}"; do kill -0 "${PID[$s]}" 2>/dev/null || { echo "$s did 
 # CPU seconds used so far by everything in a server's cgroup.
 cpu() { awk '{ printf "%.3f", $1 / 1e9 }' "$CG/tftpbench-$SUF-$1/cpuacct.usage"; }
 
-# One client run; prints "ok" or "FAIL".
-client() { # client <kind> <server> <window> <out>
+# One client run (the transfer only: the wall time excludes the check).
+fetch() { # fetch <kind> <server> <window> <out>
     local kind=$1 s=$2 w=$3 out=$4 a=${ADDR[$2]}
     rm -f "$out"
     case $kind in
@@ -136,9 +144,10 @@ client() { # client <kind> <server> <window> <out>
         curl) "${CRUN[@]}" curl -sS --max-time 300 --tftp-blksize 1468 -o "$out" "tftp://$a/$FILE" ;;
         tftp-hpa) "${CRUN[@]}" tftp -m binary "$a" 69 -c get "$FILE" "$out" ;;
     esac >/dev/null 2>&1 || true
-    [[ -s $out && $(sha256sum "$out" | cut -d' ' -f1) == "$SHA" ]] && echo ok || echo FAIL
 }
 
+# Prints "ok" when <out> is the served file, "FAIL" otherwise (a client error leaves it short or missing).
+verify() { [[ -s $1 && $(sha256sum "$1" | cut -d' ' -f1) == "$SHA" ]] && echo ok || echo FAIL; }
 
 RESULTS=$WORK/results.tsv
 echo -e "scenario\tserver\trep\twall_s\tcpu_s\tok\tfailed" > "$RESULTS"
@@ -146,19 +155,25 @@ echo -e "scenario\tserver\trep\twall_s\tcpu_s\tok\tfailed" > "$RESULTS"
 run_point() { # run_point <scenario> <kind> <window> <concurrency> <reps>
     local sc=$1 kind=$2 w=$3 n=$4 reps=$5 rep s
     for ((rep = 1; rep <= reps; rep++)); do
-        for s in "${SERVERS[@]}"; do
+        # Each repetition starts with the next server, so no server always follows the same one.
+        local order=("${SERVERS[@]:$(((rep - 1) % ${#SERVERS[@]}))}" "${SERVERS[@]:0:$(((rep - 1) % ${#SERVERS[@]}))}")
+        for s in "${order[@]}"; do
             local c0 t0 t1 c1 ok=0 bad=0 i
             c0=$(cpu "$s"); t0=$(date +%s.%N)
             if [[ $n == 1 ]]; then
-                r=$(client "$kind" "$s" "$w" "$WORK/out/$s.bin")
-                [[ $r == ok ]] && ok=1 || bad=1
+                fetch "$kind" "$s" "$w" "$OUT/$s.bin"
             else
-                for ((i = 0; i < n; i++)); do client "$kind" "$s" "$w" "$WORK/out/$s.$i.bin" > "$WORK/out/$s.$i.res" & done
+                for ((i = 0; i < n; i++)); do fetch "$kind" "$s" "$w" "$OUT/$s.$i.bin" & done
                 wait $(jobs -p | grep -v -F -x $(for p in "${PID[@]}"; do echo "-e $p"; done)) 2>/dev/null || true
-                ok=$(cat "$WORK"/out/"$s".*.res | grep -c '^ok$' || true); bad=$((n - ok))
-                rm -f "$WORK"/out/"$s".*
             fi
             t1=$(date +%s.%N); sleep 0.3; c1=$(cpu "$s")
+            if [[ $n == 1 ]]; then
+                [[ $(verify "$OUT/$s.bin") == ok ]] && ok=1 || bad=1
+            else
+                for ((i = 0; i < n; i++)); do verify "$OUT/$s.$i.bin"; done > "$OUT/$s.res"
+                ok=$(grep -c '^ok$' "$OUT/$s.res" || true); bad=$((n - ok))
+                rm -f "$OUT"/"$s".*
+            fi
             printf '%s\t%s\t%d\t%.3f\t%.3f\t%d\t%d\n' "$sc" "$s" "$rep" "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$ok" "$bad" >> "$RESULTS"
             echo "$sc $s rep $rep: $(tail -1 "$RESULTS" | cut -f4-7)" >&2
         done
@@ -166,7 +181,7 @@ run_point() { # run_point <scenario> <kind> <window> <concurrency> <reps>
 }
 
 # Warm-up (JIT of our server, page cache for everyone).
-for s in "${SERVERS[@]}"; do client atftp "$s" 1 "$WORK/out/warm.bin" >/dev/null; client atftp "$s" 16 "$WORK/out/warm.bin" >/dev/null; done
+for s in "${SERVERS[@]}"; do fetch atftp "$s" 1 "$OUT/warm.bin"; fetch atftp "$s" 16 "$OUT/warm.bin"; done
 
 if [[ $QUICK == 1 ]]; then WINDOWS="1 16"; CONCURRENCY="50"; REPS=1; CREPS=1; fi
 for w in $WINDOWS; do run_point "atftp-bs1468-ws$w" atftp "$w" 1 "$REPS"; done

@@ -5,7 +5,7 @@ using Provisioner.Tftp;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Transport;
 
-// Usage: TftpBench <root> <address> [port] [max-windowsize] [auto|inline|threadpool]
+// Usage: TftpBench <root> <address> [port] [max-windowsize]
 // Serves <root> until SIGTERM/SIGINT, then prints the counters.
 if (args.Length < 2)
 {
@@ -17,9 +17,6 @@ var root = args[0];
 var address = IPAddress.Parse(args[1]);
 var port = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 69;
 var maxWindow = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
-// "auto" (the appliance's default): TransferDispatch picks per transfer; "inline": every transfer socket runs its
-// continuations on the epoll thread; "threadpool": none does.
-var dispatch = args.Length > 4 ? args[4] : "auto";
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -30,10 +27,9 @@ await using var listener = new UdpDatagramChannel(new UdpChannelSettings { Bind 
 var server = new TftpServer(
     new TftpServerOptions { MaxWindowSize = maxWindow },
     listener,
-    request => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20,
-        inlineCompletions: dispatch == "inline" || (dispatch == "auto" && TransferDispatch.PreferInline(request))),
+    request => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20), // as the appliance
     new DirectoryFileSource(new DirectoryFileSourceOptions { Root = root }));
-Console.WriteLine($"listening on {listener.LocalEndPoint}, transfer dispatch {dispatch} (inline supported: {SocketInlineCompletions.IsSupported})");
+Console.WriteLine($"listening on {listener.LocalEndPoint}");
 await server.RunAsync(stop.Token);
 var c = server.GetCounters();
 Console.WriteLine($"transfers {c.TransfersStarted} completed {c.Outcomes[Provisioner.Tftp.Server.TftpTransferOutcome.Completed]} " +

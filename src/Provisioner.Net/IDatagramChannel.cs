@@ -25,4 +25,13 @@ public interface IDatagramChannel : IAsyncDisposable
 
     /// <summary>Sends one datagram. Broadcast destinations are allowed.</summary>
     ValueTask SendAsync(IPEndPoint remote, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> as consecutive datagrams of <paramref name="segmentSize"/> bytes each (the
+    /// last may be shorter), in order. A channel that can hand the kernel the whole run at once (UDP segmentation
+    /// offload) does; this default sends them one by one. Callers keep a run within
+    /// <see cref="DatagramSegments.MaxPayload"/> bytes and <see cref="DatagramSegments.MaxCount"/> datagrams.
+    /// </summary>
+    ValueTask SendSegmentsAsync(IPEndPoint remote, ReadOnlyMemory<byte> payload, int segmentSize, CancellationToken cancellationToken)
+        => DatagramSegments.SendOneByOneAsync(this, remote, payload, segmentSize, cancellationToken);
 }

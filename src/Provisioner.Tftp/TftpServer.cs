@@ -35,7 +35,7 @@ public sealed class TftpServer
     /// <param name="listener">The channel requests arrive on (port 69 in production).</param>
     /// <param name="transferChannelFactory">Creates the channel of one transfer, bound to the request's local
     /// address and port 0 (an ephemeral port); the request also says how the transfer will run, so the factory can
-    /// choose the socket's dispatch (<see cref="TransferDispatch"/>). Tests wrap it to create sockets inside a
+    /// tune the socket. Tests wrap it to create sockets inside a
     /// network namespace.</param>
     /// <param name="files">Where files come from.</param>
     /// <param name="observer">Told about every transfer (boot timeline); optional.</param>

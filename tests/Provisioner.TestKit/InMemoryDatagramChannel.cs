@@ -34,6 +34,16 @@ public sealed class InMemoryDatagramChannel : IDatagramChannel
         return await _outbound.Reader.ReadAsync(cts.Token);
     }
 
+    /// <summary>Every <see cref="IDatagramChannel.SendSegmentsAsync"/> call: the run's length and segment size.
+    /// The run still arrives as separate datagrams, as from a socket.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(int Length, int SegmentSize)> SegmentRuns { get; } = new();
+
+    public ValueTask SendSegmentsAsync(IPEndPoint remote, ReadOnlyMemory<byte> payload, int segmentSize, CancellationToken cancellationToken)
+    {
+        SegmentRuns.Enqueue((payload.Length, segmentSize));
+        return DatagramSegments.SendOneByOneAsync(this, remote, payload, segmentSize, cancellationToken);
+    }
+
     /// <summary>True if the server sent something not yet read.</summary>
     public bool TryReadSent(out (IPEndPoint Remote, byte[] Payload) sent) => _outbound.Reader.TryRead(out sent);
 

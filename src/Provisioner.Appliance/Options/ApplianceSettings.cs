@@ -119,9 +119,6 @@ public sealed class TftpSettings
 
     public int Port { get; set; } = 69;
 
-    /// <summary>Transfer sockets answer ACKs on the socket engine's thread rather than the thread pool where that is
-    /// faster (TransferDispatch; docs/benchmarks/tftp.md). False keeps every transfer on the thread pool.</summary>
-    public bool InlineCompletions { get; set; } = true;
 }
 
 public sealed class PathSettings

@@ -25,6 +25,8 @@ internal sealed class TftpTransfer
     private readonly TftpNegotiatedOptions _negotiated;
     private readonly TftpServerContext _server;
     private readonly long _totalBlocks;
+    private readonly int _packetSize;
+    private readonly int _blocksPerRun;
     private readonly byte[] _sendBuffer;
     private readonly byte[] _receiveBuffer;
 
@@ -46,8 +48,12 @@ internal sealed class TftpTransfer
         _file = file;
         _negotiated = negotiated;
         _totalBlocks = (file.Length / negotiated.BlockSize) + 1; // the last block is short, possibly empty
-        // The same buffer carries the OACK, which may be longer than a tiny block (blksize 8 + tsize).
-        _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(negotiated.BlockSize + TftpPacketWriter.DataHeaderLength, MaxOackLength));
+        // A window goes out in runs of consecutive DATA packets laid end to end (one send each, see
+        // IDatagramChannel.SendSegmentsAsync). The same buffer carries the OACK, which may be longer than a tiny
+        // block (blksize 8 + tsize).
+        _packetSize = negotiated.BlockSize + TftpPacketWriter.DataHeaderLength;
+        _blocksPerRun = (int)Math.Min(negotiated.WindowSize, DatagramSegments.PerRun(_packetSize));
+        _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(_blocksPerRun * _packetSize, MaxOackLength));
         _receiveBuffer = ArrayPool<byte>.Shared.Rent(1024);
     }
 
@@ -294,24 +300,51 @@ internal sealed class TftpTransfer
         var last = Math.Min(first + _negotiated.WindowSize - 1, _totalBlocks);
         var blockSize = _negotiated.BlockSize;
         Volatile.Write(ref _stamp, _server.Time.GetTimestamp()); // before the sends: the client may answer at once
-        for (var block = first; block <= last; block++)
+        var block = first;
+        while (block <= last)
         {
-            var payload = _sendBuffer.AsMemory(TftpPacketWriter.DataHeaderLength, blockSize);
-            var n = await _file.ReadAsync((block - 1) * blockSize, payload, cancellationToken).ConfigureAwait(false);
-            TftpPacketWriter.WriteDataHeader(_sendBuffer, (ushort)block);
-            await SendAsync(_client, _sendBuffer.AsMemory(0, TftpPacketWriter.DataHeaderLength + n), cancellationToken).ConfigureAwait(false);
-            _server.Counters.DataPacket();
-            if (block > _highestSent)
+            // Lay out up to _blocksPerRun packets end to end; only the run's last packet may be short.
+            var length = 0;
+            var runStart = block;
+            while (block <= last && block - runStart < _blocksPerRun)
             {
-                _highestSent = block;
-                BytesSent += n;
-                _server.Counters.Bytes(n);
+                var payload = _sendBuffer.AsMemory(length + TftpPacketWriter.DataHeaderLength, blockSize);
+                var n = await _file.ReadAsync((block - 1) * blockSize, payload, cancellationToken).ConfigureAwait(false);
+                TftpPacketWriter.WriteDataHeader(_sendBuffer.AsSpan(length), (ushort)block);
+                length += TftpPacketWriter.DataHeaderLength + n;
+                CountData(block, n);
+                block++;
+                if (n < blockSize)
+                {
+                    break;
+                }
+            }
+
+            var run = _sendBuffer.AsMemory(0, length);
+            if (block - runStart == 1)
+            {
+                await SendAsync(_client, run, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                Retransmissions++;
-                _server.Counters.Retransmission();
+                await SendSegmentsAsync(run, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void CountData(long block, int length)
+    {
+        _server.Counters.DataPacket();
+        if (block > _highestSent)
+        {
+            _highestSent = block;
+            BytesSent += length;
+            _server.Counters.Bytes(length);
+        }
+        else
+        {
+            Retransmissions++;
+            _server.Counters.Retransmission();
         }
     }
 
@@ -321,6 +354,18 @@ internal sealed class TftpTransfer
         var n = TftpPacketWriter.WriteError(buffer, code, message);
         await SendAsync(to, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
         _server.Counters.ErrorSent(code);
+    }
+
+    private async ValueTask SendSegmentsAsync(ReadOnlyMemory<byte> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.SendSegmentsAsync(_client, run, _packetSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SocketErrors.Classify(e) is SocketErrorTier.PerPacket or SocketErrorTier.ResourcePressure)
+        {
+            _server.Counters.SocketError(); // as for one packet: the retransmission timeout covers it
+        }
     }
 
     private async ValueTask SendAsync(IPEndPoint to, ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)

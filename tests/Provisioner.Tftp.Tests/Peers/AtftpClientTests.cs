@@ -31,6 +31,32 @@ public sealed class AtftpClientTests
         Assert.Equal(sha, NetnsTftpBed.Sha256Of(output));
         var ended = Assert.Single(await bed.WaitForEndedAsync(1));
         Assert.Equal((TftpTransferOutcome.Completed, blockSize, windowSize), (ended.Outcome, ended.BlockSize, ended.WindowSize));
+        var channel = Assert.Single(bed.TransferChannels);
+        Assert.False(channel.SegmentationRefused);
+        // A window of two or more blocks goes out as offloaded runs; lock-step never does.
+        Assert.Equal(windowSize > 1 && size >= blockSize, channel.SegmentedSends > 0);
+    }
+
+    [Fact]
+    [Trait("Area", "Tftp")]
+    [Trait("Peer", "atftp")]
+    public async Task Get_BlocksAboveTheLinkMtu_OffloadRefused_WindowsSentOneByOne_ChecksumsEqual()
+    {
+        // The veth's MTU is 1500 and nothing caps blksize in this bed, so 4000-byte blocks need IP fragments: the
+        // kernel refuses to segment such a run, and the channel falls back to one datagram at a time.
+        await using var bed = await NetnsTftpBed.StartAsync();
+        var sha = bed.AddFile("big.bin", 200_000);
+        var output = bed.OutputPath("out.bin");
+
+        var result = await TftpClients.AtftpGetAsync(bed.ClientNs.Name, bed.ServerAddress, bed.Port, "big.bin", output,
+            [("blksize", "4000"), ("windowsize", "8")]);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(sha, NetnsTftpBed.Sha256Of(output));
+        Assert.Equal(TftpTransferOutcome.Completed, Assert.Single(await bed.WaitForEndedAsync(1)).Outcome);
+        var channel = Assert.Single(bed.TransferChannels);
+        Assert.Equal((true, 0L), (channel.SegmentationRefused, channel.SegmentedSends));
+        Assert.Equal(0, bed.Server.GetCounters().Retransmissions);
     }
 
     [Fact]

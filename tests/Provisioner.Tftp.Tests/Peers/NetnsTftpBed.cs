@@ -46,6 +46,9 @@ public sealed class NetnsTftpBed : IAsyncDisposable
     /// <summary>Local end points of the transfer sockets the server created, in order.</summary>
     public ConcurrentQueue<IPEndPoint> TransferEndPoints { get; } = new();
 
+    /// <summary>The transfer sockets the server created, in order (their offload counts).</summary>
+    public ConcurrentQueue<UdpTransferChannel> TransferChannels { get; } = new();
+
     /// <summary>Creates the namespaces, the root, and starts the server (port 69 in srv).</summary>
     public static async Task<NetnsTftpBed> StartAsync(TftpServerOptions? options = null, Func<ITftpFileSource, ITftpFileSource>? wrapSource = null,
         DirectoryFileSourceOptions? directory = null)
@@ -86,8 +89,9 @@ public sealed class NetnsTftpBed : IAsyncDisposable
             listener,
             request =>
             {
-                var channel = ServerNs.RunInside(() => new UdpTransferChannel(request.Local, inlineCompletions: TransferDispatch.PreferInline(request))); // as the appliance
+                var channel = ServerNs.RunInside(() => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20)); // as the appliance
                 TransferEndPoints.Enqueue(channel.LocalEndPoint);
+                TransferChannels.Enqueue(channel);
                 return channel;
             },
             source,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Provisioner.Net;
 using Provisioner.Tftp.Files;
 using Provisioner.Tftp.Protocol;
 using Provisioner.Tftp.Server;
@@ -129,6 +130,45 @@ public sealed class TftpServerTests
 
     [Fact]
     [Trait("Area", "Tftp")]
+    public async Task Window64_SentInRunsThatFitOneOffloadedSend_ClientGetsEveryBlockInOrder()
+    {
+        // 100 blocks of 1468 bytes, the last one short: windows of 64 and 36 blocks. One offloaded send carries at
+        // most 65507 bytes, 44 packets of 1472, so the first window goes as runs of 44 and 20 packets.
+        await using var bed = new InMemoryTftpBed();
+        var content = Content((99 * 1468) + 968);
+        bed.Files["w"] = content;
+        var client = Client();
+
+        bed.Request(client, "w", "octet", ("blksize", "1468"), ("windowsize", "64"));
+        var transfer = await bed.NextTransferAsync();
+        await ReadAsync(transfer, client); // OACK
+        transfer.Inject(client, Ack(0));
+        var received = await DownloadAsync(transfer, client, 1468, 64);
+
+        Assert.Equal(content, received);
+        Assert.Equal(TftpTransferOutcome.Completed, (await bed.EndedAsync()).Outcome);
+        Assert.Equal(44, DatagramSegments.PerRun(1472));
+        Assert.Equal([(44 * 1472, 1472), (20 * 1472, 1472), ((35 * 1472) + 972, 1472)], transfer.SegmentRuns.ToArray());
+    }
+
+    [Fact]
+    [Trait("Area", "Tftp")]
+    public async Task LockStep_SendsSinglePackets_NoRuns()
+    {
+        await using var bed = new InMemoryTftpBed();
+        var content = Content(5000);
+        bed.Files["f"] = content;
+        var client = Client();
+
+        bed.Request(client, "f");
+        var transfer = await bed.NextTransferAsync();
+
+        Assert.Equal(content, await DownloadAsync(transfer, client, 512));
+        Assert.Empty(transfer.SegmentRuns);
+    }
+
+    [Fact]
+    [Trait("Area", "Tftp")]
     public async Task Ack_MidWindow_NextWindowStartsAfterTheAckedBlock()
     {
         await using var bed = new InMemoryTftpBed();
@@ -212,20 +252,6 @@ public sealed class TftpServerTests
         var requests = bed.ChannelRequests.ToArray();
         Assert.Equal([(1, 1), (16, 2)], requests.Select(r => (r.WindowSize, r.ActiveTransfers)));
         Assert.All(requests, r => Assert.Equal(0, r.Local.Port));
-    }
-
-    [Theory]
-    [InlineData(1, 1, false)]
-    [InlineData(8, 1, true)]
-    [InlineData(8, 1000, false)]
-    [InlineData(1, 1000, false)]
-    public void TransferDispatch_InlineOnlyForAWindowedTransferWithCoresToSpare(int window, int active, bool inline)
-    {
-        // Lock-step stays on the thread pool (its spinning workers catch the next ACK without a wake-up), and so
-        // does everything once transfers outnumber the cores (the pool spreads them); docs/benchmarks/tftp.md.
-        var request = new TransferChannelRequest(new IPEndPoint(IPAddress.Loopback, 0), window, active);
-        // On a single core there is no core to spare, so nothing runs inline.
-        Assert.Equal(inline && Environment.ProcessorCount > 1, TransferDispatch.PreferInline(request));
     }
 
     [Fact]

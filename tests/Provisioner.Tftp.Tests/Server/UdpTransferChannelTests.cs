@@ -1,45 +1,87 @@
 using System.Net;
 using System.Net.Sockets;
-using Provisioner.Net;
 using Provisioner.Tftp.Transport;
 
 namespace Provisioner.Tftp.Tests.Server;
 
+/// <summary>The transfer socket against a plain UDP socket on loopback: what arrives is what the kernel made of
+/// our sends.</summary>
 [Trait("Area", "Tftp")]
-public sealed class UdpTransferChannelTests
+public sealed class UdpTransferChannelTests : IDisposable
 {
+    private readonly Socket _peer = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+    public UdpTransferChannelTests() => _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+    private IPEndPoint Peer => (IPEndPoint)_peer.LocalEndPoint!;
+
+    public void Dispose() => _peer.Dispose();
+
     [Fact]
-    public void InlineCompletions_SupportedByThisRuntime()
+    public async Task SendSegments_OneOffloadedSend_ArrivesAsSeparateDatagramsInOrder()
     {
-        // The appliance relies on the runtime's per-socket switch; a runtime without it would silently fall back
-        // to the slower thread-pool dispatch, so an upgrade that removes it must be noticed here.
-        Assert.True(SocketInlineCompletions.IsSupported);
+        await using var channel = new UdpTransferChannel(new IPEndPoint(IPAddress.Loopback, 0));
+        var peer = Peer;
+        await channel.SendAsync(peer, new byte[] { 0, 6, 0 }, CancellationToken.None); // the transfer's first packet
+        var run = new byte[(10 * 1000) + 300];
+        for (var i = 0; i < run.Length; i++)
+        {
+            run[i] = (byte)(i / 1000); // each segment filled with its index
+        }
+
+        await channel.SendSegmentsAsync(peer, run, 1000, CancellationToken.None);
+
+        Assert.Equal(3, (await ReceiveAsync()).Length);
+        for (var segment = 0; segment <= 10; segment++)
+        {
+            var datagram = await ReceiveAsync();
+            Assert.Equal(segment == 10 ? 300 : 1000, datagram.Length);
+            Assert.All(datagram, b => Assert.Equal((byte)segment, b));
+        }
+
+        Assert.Equal((1L, false), (channel.SegmentedSends, channel.SegmentationRefused));
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Receive_ContinuationRunsOnSocketThreadOnlyWhenInline(bool inline)
+    [Fact]
+    public async Task Send_DatagramLongerThanTheSegmentSize_AfterARun_ArrivesWhole()
     {
-        await using var channel = new UdpTransferChannel(new IPEndPoint(IPAddress.Loopback, 0), inlineCompletions: inline);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var buffer = new byte[16];
+        // An ERROR with a long text after a window of tiny blocks must not be cut at the run's segment size.
+        await using var channel = new UdpTransferChannel(new IPEndPoint(IPAddress.Loopback, 0));
+        var peer = Peer;
+        await channel.SendAsync(peer, new byte[] { 1 }, CancellationToken.None);
+        await channel.SendSegmentsAsync(peer, new byte[36], 12, CancellationToken.None);
+        await channel.SendAsync(peer, new byte[500], CancellationToken.None);
 
-        // The receive is pending before the datagram is sent, so its completion comes from the socket engine.
-        var receive = ReceiveAndReportThreadAsync(channel, buffer);
-        await Task.Delay(50);
-        await client.SendToAsync(new byte[] { 0, 4, 0, 1 }, SocketFlags.None, channel.LocalEndPoint);
-        var (length, onThreadPool) = await receive.WaitAsync(TimeSpan.FromSeconds(10));
+        var lengths = new List<int>();
+        for (var i = 0; i < 5; i++)
+        {
+            lengths.Add((await ReceiveAsync()).Length);
+        }
 
-        Assert.Equal(inline, channel.InlineCompletions);
-        Assert.Equal(4, length);
-        Assert.Equal(!inline, onThreadPool);
+        Assert.Equal([1, 12, 12, 12, 500], lengths);
+        Assert.Equal(1, channel.SegmentedSends);
     }
 
-    private static async Task<(int Length, bool OnThreadPool)> ReceiveAndReportThreadAsync(UdpTransferChannel channel, byte[] buffer)
+    [Fact]
+    public async Task SendSegments_ToAStranger_GoOneByOne()
     {
-        var received = await channel.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
-        return (received.Length, Thread.CurrentThread.IsThreadPoolThread);
+        await using var channel = new UdpTransferChannel(new IPEndPoint(IPAddress.Loopback, 0));
+        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        other.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await channel.SendAsync((IPEndPoint)other.LocalEndPoint!, new byte[] { 1 }, CancellationToken.None); // the peer
+
+        await channel.SendSegmentsAsync(Peer, new byte[25], 10, CancellationToken.None);
+
+        int[] lengths = [(await ReceiveAsync()).Length, (await ReceiveAsync()).Length, (await ReceiveAsync()).Length];
+        Assert.Equal([10, 10, 5], lengths);
+        Assert.Equal(0, channel.SegmentedSends);
+    }
+
+    private async Task<byte[]> ReceiveAsync()
+    {
+        var buffer = new byte[65536];
+        var result = await _peer.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0))
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        return buffer[..result.ReceivedBytes];
     }
 }
