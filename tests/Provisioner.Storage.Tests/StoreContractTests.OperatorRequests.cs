@@ -4,7 +4,7 @@ using Provisioner.Core.Power;
 
 namespace Provisioner.Storage.Tests;
 
-/// <summary>The operator requests of the manual power driver: pending, superseded by an identical newer one, resolved once.</summary>
+/// <summary>The operator requests of the manual power driver: pending, superseded by a newer one of the same kind, resolved once.</summary>
 public abstract partial class StoreContractTests
 {
     private async Task<Node> SeedNodeAsync(string hostname, string mac)
@@ -47,33 +47,39 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task OperatorRequests_IdenticalPendingRequest_SupersedesTheOlderOneOnly()
+    public async Task OperatorRequests_NewerRequestOfTheSameKind_SupersedesTheNodesPendingOnes()
     {
         var node = await SeedNodeAsync("manual-02", "52:54:00:0a:00:02");
         var other = await SeedNodeAsync("manual-03", "52:54:00:0a:00:03");
-        var first = Request(node.Id);
-        var off = Request(node.Id, PowerAction.Off);
+        var on = Request(node.Id);
         var otherNode = Request(other.Id);
         var pxeOnce = Request(node.Id, null, new BootDeviceSetting(BootDevice.Pxe));
-        foreach (var r in new[] { first, off, otherNode, pxeOnce })
+        var check = Request(node.Id, null) with { What = "check the cabling" };
+        var reseat = Request(node.Id, null) with { What = "reseat the disk" };
+        foreach (var r in new[] { on, otherNode, pxeOnce, check, reseat })
         {
-            await Store.OperatorRequests.AddAsync(r, Ct);
+            Assert.Equal(0, await Store.OperatorRequests.AddAsync(r, Ct));
         }
 
         Time.Advance(TimeSpan.FromMinutes(2));
-        var again = Request(node.Id);
-        var pxePersistent = Request(node.Id, null, new BootDeviceSetting(BootDevice.Pxe, Persistent: true)) with { What = pxeOnce.What };
+        var off = Request(node.Id, PowerAction.Off);
+        var diskPersistent = Request(node.Id, null, new BootDeviceSetting(BootDevice.Disk, Persistent: true));
+        var checkAgain = Request(node.Id, null) with { What = "check the cabling" };
 
-        Assert.Equal(1, await Store.OperatorRequests.AddAsync(again, Ct));
-        // Same text, different setting: not the same request.
-        Assert.Equal(0, await Store.OperatorRequests.AddAsync(pxePersistent, Ct));
+        // The latest power action replaces the pending one (a "power on" is moot once "power off" is asked) ...
+        Assert.Equal(1, await Store.OperatorRequests.AddAsync(off, Ct));
+        // ... the latest boot device setting the pending one, and other requests only an identical one.
+        Assert.Equal(1, await Store.OperatorRequests.AddAsync(diskPersistent, Ct));
+        Assert.Equal(1, await Store.OperatorRequests.AddAsync(checkAgain, Ct));
 
-        var superseded = await Store.OperatorRequests.GetAsync(first.Id, Ct);
-        Assert.Equal(OperatorRequestStatus.Dismissed, superseded!.Status);
-        Assert.Equal($"superseded by {again.Id}", superseded.ResolvedBy);
-        Assert.Equal(again.CreatedAt, superseded.ResolvedAt);
+        foreach (var (old, by) in new[] { (on, off), (pxeOnce, diskPersistent), (check, checkAgain) })
+        {
+            var superseded = await Store.OperatorRequests.GetAsync(old.Id, Ct);
+            Assert.Equal((OperatorRequestStatus.Dismissed, $"superseded by {by.Id}", by.CreatedAt), (superseded!.Status, superseded.ResolvedBy, superseded.ResolvedAt));
+        }
+
         var pending = await Store.OperatorRequests.ListAsync(new OperatorRequestQuery { Status = OperatorRequestStatus.Pending }, Ct);
-        Assert.Equal(new[] { again.Id, pxePersistent.Id, off.Id, otherNode.Id, pxeOnce.Id }.Order(), pending.Items.Select(r => r.Id).Order());
+        Assert.Equal(new[] { off.Id, diskPersistent.Id, checkAgain.Id, reseat.Id, otherNode.Id }.Order(), pending.Items.Select(r => r.Id).Order());
     }
 
     [Fact]
@@ -105,15 +111,14 @@ public abstract partial class StoreContractTests
         var off = Request(node.Id, PowerAction.Off);
         var boot = Request(node.Id, null, new BootDeviceSetting(BootDevice.Disk));
         var cycle = Request(node.Id, PowerAction.Cycle);
-        foreach (var r in new[] { on, off, boot, cycle })
-        {
-            await Store.OperatorRequests.AddAsync(r, Ct);
-        }
 
-        // Off is confirmed after On; the boot device change and the dismissed cycle are no power reading.
+        // Each asked and resolved in turn: off is confirmed after on; the boot device change and the dismissed
+        // cycle are no power reading.
         foreach (var (r, status) in new[] { (on, OperatorRequestStatus.Done), (off, OperatorRequestStatus.Done), (boot, OperatorRequestStatus.Done),
                      (cycle, OperatorRequestStatus.Dismissed) })
         {
+            Time.Advance(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, await Store.OperatorRequests.AddAsync(r with { CreatedAt = Time.GetUtcNow() }, Ct));
             Time.Advance(TimeSpan.FromSeconds(10));
             await Store.OperatorRequests.ResolveAsync(r.Id, status, "oscar", Time.GetUtcNow(), Ct);
         }

@@ -115,7 +115,7 @@ public sealed partial class StoredOperatorRequests(
     private static partial class Log
     {
         [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
-            Message = "Operator action needed on {Node}: {What} (instructions: {Instructions}); request {RequestId} on the dashboard, Power requests ({Superseded} older identical superseded)")]
+            Message = "Operator action needed on {Node}: {What} (instructions: {Instructions}); request {RequestId} on the dashboard, Power requests ({Superseded} older of the same kind superseded)")]
         public static partial void OperatorActionNeeded(ILogger logger, string node, string what, string instructions, Guid requestId, int superseded);
 
         [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Operator request {RequestId} ({What}) {Status} by {Actor}")]

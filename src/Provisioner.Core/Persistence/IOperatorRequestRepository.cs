@@ -11,7 +11,7 @@ public enum OperatorRequestStatus
     /// <summary>An operator did it and said so.</summary>
     Done = 2,
 
-    /// <summary>Not to be done: dismissed by an operator, or superseded by a newer identical request.</summary>
+    /// <summary>Not to be done: dismissed by an operator, or superseded by a newer request of the same kind.</summary>
     Dismissed = 3,
 }
 
@@ -44,7 +44,7 @@ public sealed record OperatorRequestRecord
 
     public OperatorRequestStatus Status { get; init; } = OperatorRequestStatus.Pending;
 
-    /// <summary>Who marked it done or dismissed it ("superseded by ID" when a newer identical request replaced it).</summary>
+    /// <summary>Who marked it done or dismissed it ("superseded by ID" when a newer request replaced it).</summary>
     public string? ResolvedBy { get; init; }
 
     public DateTimeOffset? ResolvedAt { get; init; }
@@ -72,9 +72,10 @@ public sealed record OperatorRequestQuery
 public interface IOperatorRequestRepository
 {
     /// <summary>
-    /// Stores <paramref name="request"/> as pending. In the same transaction, the node's pending requests asking the same
-    /// thing (what, action, boot device) are dismissed as superseded by it, so a retried job does not pile up duplicates.
-    /// Returns how many were superseded.
+    /// Stores <paramref name="request"/> as pending. In the same transaction, the node's pending requests of the same kind
+    /// are dismissed as superseded by it: every power action for a power action (the latest intent wins), every boot
+    /// device setting for a boot device setting, identical text otherwise. A retried job does not pile up duplicates,
+    /// and an operator never sees "power on" and "power off" pending for one machine. Returns how many were superseded.
     /// </summary>
     Task<int> AddAsync(OperatorRequestRecord request, CancellationToken cancellationToken);
 

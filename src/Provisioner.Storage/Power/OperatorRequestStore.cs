@@ -39,12 +39,17 @@ internal sealed class OperatorRequestStore(StoreDatabase db) : IOperatorRequestR
             dismissed = (int)OperatorRequestStatus.Dismissed,
             supersededBy = $"superseded by {request.Id}",
         };
+        // The latest request of a kind is what the node needs: a power action replaces any pending power action (a
+        // pending "power on" is moot once "power off" is asked), a boot device setting any pending one; anything else
+        // only an identical request.
+        var sameKind = request.Action is not null ? "action IS NOT NULL"
+            : request.BootDevice is not null ? "boot_device IS NOT NULL"
+            : "action IS NULL AND boot_device IS NULL AND what = @What";
         return db.WriteAsync(async (c, tx) =>
         {
             var superseded = await c.ExecuteAsync(db.Command(
                 "UPDATE operator_requests SET status = @dismissed, resolved_by = @supersededBy, resolved_at = @CreatedAt " +
-                $"WHERE node_id = @NodeId AND status = @pending AND what = @What AND {db.IsSame("action", "Action")} " +
-                $"AND {db.IsSame("boot_device", "BootDevice")} AND {db.IsSame("boot_persistent", "BootPersistent")} AND {db.IsSame("boot_mode", "BootMode")}",
+                $"WHERE node_id = @NodeId AND status = @pending AND {sameKind}",
                 p, tx, cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(db.Command(
                 $"INSERT INTO operator_requests ({Columns}) VALUES (@Id, @NodeId, @What, @Instructions, @Action, @BootDevice, @BootPersistent, @BootMode, " +

@@ -71,10 +71,6 @@ internal abstract class StoreDatabase : IAsyncDisposable
     public string NotIn(string column, string parameter) =>
         Dialect == SqlDialect.Sqlite ? $"{column} NOT IN @{parameter}" : $"{column} <> ALL(@{parameter})";
 
-    /// <summary>"column equals the parameter, NULL equal to NULL": SQLite's IS, PostgreSQL's IS NOT DISTINCT FROM.</summary>
-    public string IsSame(string column, string parameter) =>
-        Dialect == SqlDialect.Sqlite ? $"{column} IS @{parameter}" : $"{column} IS NOT DISTINCT FROM @{parameter}";
-
     public CommandDefinition Command(string sql, object? parameters, DbTransaction? transaction, CancellationToken cancellationToken) =>
         new(sql, parameters, transaction, CommandTimeoutSeconds, cancellationToken: cancellationToken);
 

@@ -2,7 +2,7 @@ using Provisioner.Core.Persistence;
 
 namespace Provisioner.TestKit.InMemory;
 
-/// <summary>Operator requests in memory, with the SQL store's rules: identical pending requests are superseded, a request resolves once.</summary>
+/// <summary>Operator requests in memory, with the SQL store's rules: pending requests of the same kind are superseded, a request resolves once.</summary>
 public sealed class InMemoryOperatorRequestRepository(InMemoryStore store) : IOperatorRequestRepository
 {
     public Task<int> AddAsync(OperatorRequestRecord request, CancellationToken cancellationToken)
@@ -15,8 +15,10 @@ public sealed class InMemoryOperatorRequestRepository(InMemoryStore store) : IOp
             for (var i = 0; i < rows.Count; i++)
             {
                 var r = rows[i];
-                if (r.NodeId == request.NodeId && r.Status == OperatorRequestStatus.Pending && r.What == request.What && r.Action == request.Action
-                    && r.BootDevice == request.BootDevice)
+                var sameKind = request.Action is not null ? r.Action is not null
+                    : request.BootDevice is not null ? r.BootDevice is not null
+                    : r.Action is null && r.BootDevice is null && r.What == request.What;
+                if (r.NodeId == request.NodeId && r.Status == OperatorRequestStatus.Pending && sameKind)
                 {
                     rows[i] = r with { Status = OperatorRequestStatus.Dismissed, ResolvedBy = $"superseded by {request.Id}", ResolvedAt = request.CreatedAt };
                     superseded++;

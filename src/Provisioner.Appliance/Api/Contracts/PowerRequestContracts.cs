@@ -19,7 +19,7 @@ public sealed record BootDeviceDto(string Device, bool Persistent, string Mode)
 /// <param name="Action">on, off, soft-off, cycle or reset; null for a boot device change.</param>
 /// <param name="JobId">The job that asked, if one did.</param>
 /// <param name="Status">pending, done or dismissed.</param>
-/// <param name="ResolvedBy">Who marked it done or dismissed it ("superseded by ID" when a newer identical request replaced it).</param>
+/// <param name="ResolvedBy">Who marked it done or dismissed it ("superseded by ID" when a newer request of the same kind replaced it).</param>
 public sealed record PowerRequestDto(Guid Id, Guid NodeId, string? Hostname, string What, string? Instructions, string? Action, BootDeviceDto? BootDevice,
     DateTimeOffset CreatedAt, Guid? JobId, string Status, string? ResolvedBy, DateTimeOffset? ResolvedAt)
 {
