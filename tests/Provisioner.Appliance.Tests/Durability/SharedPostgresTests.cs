@@ -48,7 +48,9 @@ public sealed class SharedPostgresTests(PostgresFixture postgres) : IDisposable
         for (var i = 0; i < 200; i++)
         {
             // Half submitted through each appliance: each wakes its own engine, the other finds the rest at its next poll.
-            var job = await (i % 2 == 0 ? a : b).PostAsync("api/v1/jobs", new { kind = "noop", parameters = new { steps = 2, sleepMilliseconds = 20 } });
+            // Steps of 250 ms: one appliance alone (16 at a time) would need about 6 s for all of them, so the other takes
+            // some even when it is slow to start on a loaded machine (with 20 ms, one appliance once took all 200).
+            var job = await (i % 2 == 0 ? a : b).PostAsync("api/v1/jobs", new { kind = "noop", parameters = new { steps = 2, sleepMilliseconds = 250 } });
             ids.Add(job["id"]!.GetValue<string>());
         }
 
