@@ -6,10 +6,10 @@ using Provisioner.Jobs.TestWorker;
 using Provisioner.Jobs.Workflows;
 using Provisioner.Storage;
 
-// Usage: TestWorker <sqlite|postgres> <connection string> <owner> <trace file> <lease ms> <heartbeat ms> <max jobs>
-if (args.Length != 7)
+// Usage: TestWorker <sqlite|postgres> <connection string> <owner> <trace file> <lease ms> <heartbeat ms> <max jobs> [max step interruptions]
+if (args.Length is not (7 or 8))
 {
-    await Console.Error.WriteLineAsync("usage: <sqlite|postgres> <connection string> <owner> <trace file> <lease ms> <heartbeat ms> <max jobs>");
+    await Console.Error.WriteLineAsync("usage: <sqlite|postgres> <connection string> <owner> <trace file> <lease ms> <heartbeat ms> <max jobs> [max step interruptions]");
     return 2;
 }
 
@@ -17,7 +17,7 @@ var provider = args[0] == "postgres" ? StorageProvider.Postgres : StorageProvide
 var owner = args[2];
 await using var store = ProvisionerStore.Open(new StorageSettings { Provider = provider, ConnectionString = args[1] }, new PlainProtector());
 await store.MigrateAsync();
-var engine = new JobEngine(store.Jobs, new WorkflowRegistry([new TraceWorkflow(args[3], owner), new NoOpWorkflow()]), new JobEngineOptions
+var options = new JobEngineOptions
 {
     ApplianceId = owner,
     LeaseDuration = TimeSpan.FromMilliseconds(int.Parse(args[4], CultureInfo.InvariantCulture)),
@@ -25,7 +25,14 @@ var engine = new JobEngine(store.Jobs, new WorkflowRegistry([new TraceWorkflow(a
     MaxConcurrentJobs = int.Parse(args[6], CultureInfo.InvariantCulture),
     PollInterval = TimeSpan.FromMilliseconds(50),
     MaxJobsPerBmc = null,
-}, logger: new StderrLogger<JobEngine>());
+};
+if (args.Length == 8)
+{
+    options = options with { MaxStepInterruptions = int.Parse(args[7], CultureInfo.InvariantCulture) };
+}
+
+var engine = new JobEngine(store.Jobs, new WorkflowRegistry([new TraceWorkflow(args[3], owner), new NoOpWorkflow()]), options,
+    logger: new StderrLogger<JobEngine>());
 
 using var stop = new CancellationTokenSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>

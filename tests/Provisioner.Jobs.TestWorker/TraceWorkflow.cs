@@ -13,6 +13,10 @@ public sealed record TraceParameters
 
     /// <summary>Each step adds a line to the job log after its "start" and traces "logged" once it has (not waiting for it to be stored).</summary>
     public bool Log { get; init; }
+
+    /// <summary>The step of this index kills its own process (SIGKILL) right after tracing "start", every time it runs: a step
+    /// that takes the appliance down with it (a native crash, an out-of-memory kill).</summary>
+    public int? KillAtStep { get; init; }
 }
 
 /// <summary>
@@ -32,6 +36,12 @@ public sealed class TraceWorkflow(string traceFile, string owner) : IJobWorkflow
         return Enumerable.Range(0, p.Steps).Select(i => JobStepDefinition.Create($"trace-{i}", async (ctx, ct) =>
         {
             Append("start", ctx);
+            if (p.KillAtStep == i)
+            {
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                self.Kill();
+            }
+
             if (p.Log)
             {
                 ctx.Log(JobLogLevel.Info, $"trace-{i} running in process {Environment.ProcessId}");

@@ -78,6 +78,76 @@ public sealed class CrashTests : IDisposable
         Assert.Contains(log, l => l.Text == $"trace-0 running in process {worker.Pid}");
     }
 
+    [Fact]
+    public async Task StepKillsItsProcessEveryTime_RestartsRunItOnlyMaxStepInterruptionsTimesMore_ThenTheJobFails()
+    {
+        const int MaxInterruptions = 2;
+        await using var store = ProvisionerStore.Open(new StorageSettings { ConnectionString = ConnectionString }, new PlainProtector());
+        await store.MigrateAsync();
+        var service = new JobService(store.Jobs, new WorkflowRegistry([new TraceWorkflow(Trace, "submitter")]), new JobEventHub());
+        var node = Guid.NewGuid();
+        var job = await service.SubmitAsync(new JobSubmission
+        {
+            Kind = "trace", RequestedBy = "test", NodeId = node, ParametersJson = "{\"steps\":3,\"stepMilliseconds\":0,\"killAtStep\":1}",
+        }, CancellationToken.None);
+
+        // The appliance is restarted (as systemd would) each time it dies, until the job ends; bounded in case it never does.
+        var killed = new List<int>();
+        PeerProcess? last = null;
+        JobRecord? done = null;
+        while (done is null)
+        {
+            Assert.True(killed.Count <= MaxInterruptions + 2, $"still restarting after {killed.Count} deaths: the step keeps being run again");
+            var worker = await WorkerProcess.StartAsync("sqlite", ConnectionString, "appliance-1", Trace, leaseMs: 5000, heartbeatMs: 500, maxJobs: 4,
+                maxStepInterruptions: MaxInterruptions);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!worker.HasExited)
+            {
+                var j = await store.Jobs.GetAsync(job.Id, CancellationToken.None);
+                if (j!.State is JobState.Succeeded or JobState.Failed or JobState.Cancelled)
+                {
+                    done = j;
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"worker {worker.Pid} neither died nor ended the job: {j.State}, step {j.CurrentStep}\n{worker.Stderr}");
+                await Task.Delay(50);
+            }
+
+            if (done is null)
+            {
+                Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+                Assert.Equal(137, worker.ExitCode);
+                killed.Add(worker.Pid);
+                await worker.DisposeAsync();
+            }
+            else
+            {
+                last = worker;
+            }
+        }
+
+        await using var survivor = last!;
+        // The first run and MaxInterruptions re-runs each took their process down; the next start failed the job instead.
+        Assert.Equal(MaxInterruptions + 1, killed.Count);
+        Assert.Equal(JobState.Failed, done.State);
+        Assert.Equal((StepState.Succeeded, StepState.Failed, StepState.Pending), (done.Steps[0].State, done.Steps[1].State, done.Steps[2].State));
+        Assert.Equal(MaxInterruptions + 1, done.Steps[1].Interruptions);
+        Assert.Equal(1, done.Steps[1].Attempt);
+        Assert.Contains($"Step 'trace-1' of trace job {job.Id} for node {node} was interrupted 3 times", done.Error, StringComparison.Ordinal);
+        Assert.Contains("appliance appliance-1", done.Error, StringComparison.Ordinal);
+        Assert.Contains("retry the job from this step", done.Error, StringComparison.Ordinal);
+
+        // The engine that gave up does not loop: it stays up, idle, and the step never starts in it.
+        await Task.Delay(1000);
+        Assert.False(survivor.HasExited, survivor.Stderr);
+        var trace = TraceLine.Read(Trace);
+        Assert.Equal(killed, trace.Where(l => l is { What: "start", Step: 1 }).Select(l => l.Pid));
+        Assert.Single(trace, l => l is { What: "end", Step: 0 });
+        Assert.DoesNotContain(trace, l => l.Step == 2 || l.Pid == survivor.Pid);
+        Assert.Equal(JobState.Failed, (await store.Jobs.GetAsync(job.Id, CancellationToken.None))!.State);
+    }
+
     private async Task WaitForTraceAsync(Func<IReadOnlyList<TraceLine>, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Provisioner.Jobs.Engine;
 using Provisioner.Jobs.Workflows;
 
@@ -79,6 +80,113 @@ public sealed class DurabilityTests
         Assert.Contains(node.ToString(), done.Error, StringComparison.Ordinal);
         Assert.False(ran);
         Assert.Equal(("secure-erase", JobState.Failed), (wf.Outcomes.Single().FailedStep, wf.Outcomes.Single().State));
+    }
+
+    [Fact]
+    public async Task Restart_InterruptedStep_CountsTheInterruptionDurablyBeforeRunningItAgain()
+    {
+        var seenWhileRunning = new List<int>();
+        EngineHarness? harness = null;
+        var wf = new TestWorkflow("deployish",
+            JobStepDefinition.Create("power-on", (_, _) => Task.CompletedTask),
+            JobStepDefinition.Create("stream-image", async (ctx, ct) =>
+            {
+                seenWhileRunning.Add((await harness!.Store.Jobs.GetAsync(ctx.JobId, ct))!.Steps[1].Interruptions);
+            }),
+            JobStepDefinition.Create("reboot", (_, _) => Task.CompletedTask));
+        await using var h = await EngineHarness.CreateSqliteAsync([wf]);
+        harness = h;
+        var job = await h.SubmitAsync("deployish");
+        await SimulateCrashDuringStepAsync(h, job, 1, null);
+        Assert.Equal(0, (await h.Store.Jobs.GetAsync(job.Id, Ct))!.Steps[1].Interruptions);
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal([1], seenWhileRunning);
+        Assert.Equal([0, 1, 0], done.Steps.Select(s => s.Interruptions));
+        Assert.Equal(1, done.Steps[1].Attempt);
+        Assert.Contains("interruption 1 of the 3 allowed", Assert.Single(await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restart_StepInterruptedMoreThanAllowed_FailsTheJobNamingNodeStepAndRunnerWithoutRunningItAgain()
+    {
+        const int Max = 2;
+        var runs = 0;
+        var started = new SemaphoreSlim(0);
+        var stopped = new SemaphoreSlim(0);
+        var wf = new TestWorkflow("firmware",
+            JobStepDefinition.Create("power-on", (_, _) => Task.CompletedTask),
+            JobStepDefinition.Create("flash-firmware", async (_, ct) =>
+            {
+                Interlocked.Increment(ref runs);
+                started.Release();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                finally
+                {
+                    stopped.Release();
+                }
+            }),
+            JobStepDefinition.Create("reboot", (_, _) => Task.CompletedTask));
+        static JobEngineOptions Options(string owner) => EngineHarness.FastOptions(owner) with { MaxStepInterruptions = Max };
+        await using var h = await EngineHarness.CreateSqliteAsync([wf], Options("appliance-last"));
+        var node = Guid.NewGuid();
+        var job = await h.SubmitAsync("firmware", nodeId: node);
+
+        // Each round an appliance runs the step and dies mid-step: to the store that is a lease it no longer holds and a
+        // step left Running. The first round is the step's first run, the others take it back after an interruption.
+        StepRecord? lastRun = null;
+        for (var round = 1; round <= Max + 1; round++)
+        {
+            var owner = $"appliance-{round}";
+            var engine = new JobEngine(h.Store.Jobs, h.Workflows, Options(owner), h.Events, h.Time);
+            using var stop = new CancellationTokenSource();
+            var run = engine.RunAsync(stop.Token);
+            Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(10)), $"round {round}: the step did not start");
+            await h.Store.Jobs.ExpireLeasesOfAsync(owner, h.Time.GetUtcNow(), Ct);
+            Assert.Single(await h.Store.Jobs.ClaimAsync(new JobClaimRequest
+            {
+                Owner = "dead", Now = h.Time.GetUtcNow(), LeaseDuration = TimeSpan.FromMinutes(5), Limit = 1, Kinds = ["firmware"],
+            }, Ct));
+            Assert.True(await stopped.WaitAsync(TimeSpan.FromSeconds(10)), $"round {round}: the step went on without its lease");
+            await stop.CancelAsync();
+            await run;
+            await h.Store.Jobs.ExpireLeasesOfAsync("dead", h.Time.GetUtcNow(), Ct);
+
+            lastRun = (await h.Store.Jobs.GetAsync(job.Id, Ct))!.Steps[1];
+            Assert.Equal((StepState.Running, owner, round - 1), (lastRun.State, lastRun.RanBy, lastRun.Interruptions));
+        }
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(Max + 1, runs);
+        Assert.Equal(JobState.Failed, done.State);
+        var step = done.Steps[1];
+        var startedAt = lastRun!.StartedAt!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Assert.Equal((StepState.Failed, Max + 1, 1), (step.State, step.Interruptions, step.Attempt));
+        Assert.Equal(StepState.Pending, done.Steps[2].State);
+        Assert.Equal(done.Error, step.Error);
+        Assert.Equal(
+            $"Step 'flash-firmware' of firmware job {job.Id} for node {node} was interrupted 3 times (its appliance stopped mid-step; the last run was on " +
+            $"appliance appliance-{Max + 1}), more than the {Max} allowed, so it is not run again: the step may be what stops the appliance: check the appliance " +
+            $"log around {startedAt} UTC, fix the cause, then retry the job from this step.",
+            done.Error);
+        Assert.Equal(("flash-firmware", JobState.Failed), (wf.Outcomes.Single().FailedStep, wf.Outcomes.Single().State));
+        var log = await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct);
+        Assert.Equal(["warn", "warn", "error"], log.Select(l => l.Level));
+        Assert.Equal(done.Error, log[^1].Text);
+
+        // A retry runs the step again with a clean count.
+        var retried = await h.Service.RetryAsync(job.Id, "operator", Ct);
+        Assert.Equal((StepState.Pending, 0), (retried.Steps[1].State, retried.Steps[1].Interruptions));
+        Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(10)), "the retried step did not run");
+        Assert.Equal(Max + 2, runs);
     }
 
     /// <summary>Leaves <paramref name="job"/> as an engine killed right after committing <paramref name="ended"/> (its last step) and before the job's end.</summary>

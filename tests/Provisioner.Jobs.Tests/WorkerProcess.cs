@@ -6,7 +6,8 @@ namespace Provisioner.Jobs.Tests;
 /// <summary>Starts Provisioner.Jobs.TestWorker (a job engine in its own process) so a test can SIGKILL it mid-job.</summary>
 internal static class WorkerProcess
 {
-    public static async Task<PeerProcess> StartAsync(string provider, string connectionString, string owner, string traceFile, int leaseMs, int heartbeatMs, int maxJobs)
+    public static async Task<PeerProcess> StartAsync(string provider, string connectionString, string owner, string traceFile, int leaseMs, int heartbeatMs, int maxJobs,
+        int? maxStepInterruptions = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
             ? host
@@ -16,6 +17,7 @@ internal static class WorkerProcess
         [
             dll, provider, connectionString, owner, traceFile, leaseMs.ToString(CultureInfo.InvariantCulture),
             heartbeatMs.ToString(CultureInfo.InvariantCulture), maxJobs.ToString(CultureInfo.InvariantCulture),
+            .. maxStepInterruptions is { } max ? [max.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
         ]);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!p.Stdout.Contains("ready", StringComparison.Ordinal))

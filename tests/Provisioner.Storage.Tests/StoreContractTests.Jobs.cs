@@ -1,6 +1,7 @@
 using Provisioner.Core.Persistence;
 using Provisioner.Jobs;
 using Provisioner.Jobs.Engine;
+using Provisioner.Storage.Migrations;
 
 namespace Provisioner.Storage.Tests;
 
@@ -216,6 +217,45 @@ public abstract partial class StoreContractTests
 
         // While the retried job is active, nothing else may run on the node; and a job that is not finished cannot be retried.
         await Assert.ThrowsAsync<JobRejectedException>(() => Store.Jobs.InsertAsync(NewJob(node), Ct));
+    }
+
+    [Fact]
+    public async Task Jobs_StepInterruptions_RoundTripAndARetryResetsThoseOfTheStepsItRunsAgain()
+    {
+        var job = await Store.Jobs.InsertAsync(NewJob(Guid.NewGuid(), steps: 3), Ct);
+        Assert.All((await Store.Jobs.GetAsync(job.Id, Ct))!.Steps, s => Assert.Equal(0, s.Interruptions));
+        await Store.Jobs.ClaimAsync(Claim("a", 1), Ct);
+        await Store.Jobs.SaveStepAsync(job.Id, "a", job.Steps[0] with { State = StepState.Succeeded, Attempt = 1, Interruptions = 1 }, Ct);
+        var running = job.Steps[1] with { State = StepState.Running, Attempt = 1, StartedAt = TestData.T0, RanBy = "a", Interruptions = 2 };
+        await Store.Jobs.SaveStepAsync(job.Id, "a", running, Ct);
+        Assert.Equal(Json(running), Json((await Store.Jobs.GetAsync(job.Id, Ct))!.Steps[1]));
+
+        await Store.Jobs.SaveStepAsync(job.Id, "a", running with { State = StepState.Failed, FinishedAt = TestData.T0, Error = "interrupted 4 times", Interruptions = 4 }, Ct);
+        await Store.Jobs.UpdateJobAsync(new JobProgressUpdate
+        {
+            JobId = job.Id, Owner = "a", State = JobState.Failed, CurrentStep = 1, Error = "interrupted 4 times", FinishedAt = TestData.T0,
+        }, Ct);
+        var failed = (await Store.Jobs.GetAsync(job.Id, Ct))!;
+        Assert.Equal(4, failed.Steps[1].Interruptions);
+        Assert.Equal(4, Assert.Single((await Store.Jobs.ListAsync(new JobQuery { NodeId = job.NodeId }, Ct)).Items).Steps[1].Interruptions);
+
+        var retried = await Store.Jobs.ResetForRetryAsync(job.Id, TestData.T0.AddMinutes(1), Ct);
+        Assert.Equal((StepState.Pending, 0, 0), (retried.Steps[1].State, retried.Steps[1].Attempt, retried.Steps[1].Interruptions));
+        // A step that finished keeps its history: the retry does not run it again.
+        Assert.Equal((StepState.Succeeded, 1), (retried.Steps[0].State, retried.Steps[0].Interruptions));
+        Assert.Equal(Json(retried), Json(await Store.Jobs.GetAsync(job.Id, Ct)));
+    }
+
+    [Fact]
+    public async Task Jobs_UpgradeToStepInterruptions_ExistingStepsCountZero()
+    {
+        // A job stored before the column existed: migration 5 run over it, its steps read back as never interrupted.
+        var job = await Store.Jobs.InsertAsync(NewJob(Guid.NewGuid()), Ct);
+        await Store.Database.ExecuteAsync("ALTER TABLE job_steps DROP COLUMN interruptions", null, Ct);
+        var migration = SchemaMigrator.Load(Store.Database.Dialect).Single(m => m.Version == 5);
+        Assert.Equal("step_interruptions", migration.Description);
+        await Store.Database.ExecuteAsync(migration.Sql, null, Ct);
+        Assert.Equal(Json(job), Json(await Store.Jobs.GetAsync(job.Id, Ct)));
     }
 
     [Fact]

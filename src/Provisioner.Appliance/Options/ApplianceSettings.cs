@@ -157,6 +157,10 @@ public sealed class JobSettings
     /// every third of it.</summary>
     public int LeaseSeconds { get; set; } = 30;
 
+    /// <summary>How often one step of a job may be cut off by its appliance stopping mid-step and still be run again; once
+    /// more and the job fails instead (a step that crashes the appliance every time must not make it crash-loop).</summary>
+    public int MaxStepInterruptions { get; set; } = 3;
+
     /// <summary>Ids of the BPODs whose rack-bound jobs (commission, deploy...) this appliance claims, for several
     /// appliances on one PostgreSQL database, one per rack or zone. Empty: every BPOD.</summary>
     public List<string> ServedBpods { get; set; } = [];

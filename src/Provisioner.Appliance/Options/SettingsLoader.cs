@@ -124,6 +124,11 @@ public static class SettingsLoader
             Bad("Jobs:LeaseSeconds", $"{s.Jobs.LeaseSeconds.ToString(CultureInfo.InvariantCulture)} is out of range (3-3600)");
         }
 
+        if (s.Jobs.MaxStepInterruptions is < 1 or > 100)
+        {
+            Bad("Jobs:MaxStepInterruptions", $"{s.Jobs.MaxStepInterruptions.ToString(CultureInfo.InvariantCulture)} is out of range (1-100)");
+        }
+
         if (string.IsNullOrWhiteSpace(s.ApplianceName) || s.ApplianceName.Contains('/', StringComparison.Ordinal))
         {
             Bad("ApplianceName", $"'{s.ApplianceName}' cannot be used: it names this appliance's job leases and must be non-empty, without '/'");

@@ -75,6 +75,7 @@ public static class JobsComposition
                 MaxConcurrentJobs = settings.Jobs.MaxConcurrent,
                 LeaseDuration = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds),
                 HeartbeatInterval = TimeSpan.FromSeconds(settings.Jobs.LeaseSeconds) / 3,
+                MaxStepInterruptions = settings.Jobs.MaxStepInterruptions,
                 ServedBpods = settings.Jobs.ServedBpods.Count == 0 ? null : settings.Jobs.ServedBpods.Select(Guid.Parse).ToArray(),
             },
             sp.GetRequiredService<JobEventHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobEngine>>()));

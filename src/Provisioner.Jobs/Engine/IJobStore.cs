@@ -106,7 +106,8 @@ public interface IJobStore
     /// <summary>A pending job is cancelled at once; a running one is flagged for its engine. Null when the job does not exist.</summary>
     Task<JobRecord?> RequestCancelAsync(Guid jobId, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Makes a failed or cancelled job pending again from its first unfinished step (attempts of that step reset).
+    /// <summary>Makes a failed or cancelled job pending again from its first unfinished step (attempts and interruptions of the
+    /// steps it runs again reset).
     /// <see cref="JobRejectedException"/> when the job is not failed/cancelled or its node has another active job.</summary>
     Task<JobRecord> ResetForRetryAsync(Guid jobId, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -29,6 +29,7 @@ public sealed partial class JobEngine
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentJobs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxStepInterruptions, 1);
         if (options.HeartbeatInterval >= options.LeaseDuration)
         {
             throw new ArgumentException("The heartbeat interval must be shorter than the lease duration.", nameof(options));

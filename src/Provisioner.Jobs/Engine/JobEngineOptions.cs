@@ -39,6 +39,11 @@ public sealed record JobEngineOptions
     /// <summary>Progress and log lines of a running step are written at most this often.</summary>
     public TimeSpan ProgressPersistInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often one step may be found interrupted (its appliance stopped mid-step) and still be run again. A step
+    /// interrupted once more fails the job instead, so a step that stops the process every time it runs (a native crash,
+    /// an out-of-memory kill) cannot make the appliance crash-loop. A retry of the job resets the count.</summary>
+    public int MaxStepInterruptions { get; init; } = 3;
+
     /// <summary>At start, take back at once the jobs this same appliance id (any earlier instance) held when it last stopped
     /// (crash recovery without waiting for lease expiry). Safe only if no other engine runs with the same id.</summary>
     public bool RecoverOwnJobsAtStart { get; init; } = true;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Provisioner.Jobs.Workflows;
 
@@ -161,10 +162,29 @@ internal sealed partial class JobRunner
                     return;
                 }
 
+                // Counted, durably, before the step runs again: a step that stops the process every time it runs (a native
+                // crash, an out-of-memory kill) would otherwise be taken back and run again at every restart, forever.
+                var interruptions = record.Interruptions + 1;
+                if (interruptions > _engine.Options.MaxStepInterruptions && !_cancelRequested)
+                {
+                    Log.StepInterruptedTooOften(Logger, Job.Id, record.Name, interruptions, _engine.Options.MaxStepInterruptions);
+                    var error = InterruptedTooOften(record, interruptions);
+                    var failed = record with { State = StepState.Failed, FinishedAt = Time.GetUtcNow(), Error = error, Interruptions = interruptions };
+                    await SaveStepAsync(new StepRun(this, failed, resumed: true), CancellationToken.None).ConfigureAwait(false);
+                    await AppendLogAsync([LogLine(record.Index, "error", error)], CancellationToken.None).ConfigureAwait(false);
+                    _engine.Events.Publish(JobEvent(JobEventTypes.Step, failed), progress: false);
+                    await FinishAsync(JobState.Failed, i, record.Name, error).ConfigureAwait(false);
+                    return;
+                }
+
+                record = record with { Interruptions = interruptions };
+                await SaveStepAsync(new StepRun(this, record, resumed: true), CancellationToken.None).ConfigureAwait(false);
+
                 // Durable and first in the step's log, so the log reads as what happened: who stopped, who carried on.
                 await AppendLogAsync([LogLine(record.Index, "warn",
                     $"step '{record.Name}' was interrupted during attempt {Math.Max(1, record.Attempt)}: {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} " +
-                    $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable)")], CancellationToken.None).ConfigureAwait(false);
+                    $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable; interruption {interruptions} of the " +
+                    $"{_engine.Options.MaxStepInterruptions} allowed)")], CancellationToken.None).ConfigureAwait(false);
             }
             else if (record is { State: StepState.Pending, Attempt: > 0, FinishedAt: { } failedAt })
             {
@@ -394,6 +414,13 @@ internal sealed partial class JobRunner
         $"interrupted: the appliance running step '{step}' of {Job.Kind} job {Job.Id}{NodeText()} stopped mid-step, and the step cannot safely run " +
         "twice. Check the node, then retry the job.";
 
+    private string InterruptedTooOften(StepRecord record, int interruptions) =>
+        $"Step '{record.Name}' of {Job.Kind} job {Job.Id}{NodeText()} was interrupted {interruptions} times (its appliance stopped mid-step; " +
+        $"the last run was on {(record.RanBy is { } by ? $"appliance {by}" : "an unrecorded appliance")}), more than the " +
+        $"{_engine.Options.MaxStepInterruptions} allowed, so it is not run again: the step may be what stops the appliance: check the appliance log around " +
+        $"{(record.StartedAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "the step's last start")}, " +
+        "fix the cause, then retry the job from this step.";
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Job {JobId}: step {Step} was interrupted during attempt {Attempt}")]
@@ -422,6 +449,10 @@ internal sealed partial class JobRunner
 
         [LoggerMessage(EventId = 5018, Level = LogLevel.Warning, Message = "Job {JobId}: step {Step} had ended {StepState} when its appliance stopped; finishing the job accordingly")]
         public static partial void StepEndedBeforeStop(ILogger logger, Guid jobId, string step, StepState stepState);
+
+        [LoggerMessage(EventId = 5019, Level = LogLevel.Error,
+            Message = "Job {JobId}: step {Step} was interrupted {Interruptions} times, more than the {MaxInterruptions} allowed; failing the job instead of running it again")]
+        public static partial void StepInterruptedTooOften(ILogger logger, Guid jobId, string step, int interruptions, int maxInterruptions);
     }
 }
 

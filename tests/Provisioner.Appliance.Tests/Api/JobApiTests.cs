@@ -64,6 +64,29 @@ public sealed class JobApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Steps_ShowHowOftenTheyWereInterrupted_RetryResetsTheCount_AndOpenApiDescribesIt()
+    {
+        var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "interrupted", bpodName: "r1");
+        fixture.App.Jobs.FailNextAt("wait-agent", interruptions: 4);
+        using var op = fixture.App.Client(fixture.OperatorToken);
+        var accepted = await TestAppliance.JsonAsync(await op.PostAsJsonAsync($"/api/v1/nodes/{nodes[0].Id}/actions/commission", new { }));
+        var id = accepted.GetProperty("job").GetProperty("id").GetGuid();
+        var failed = await WaitForStateAsync(op, id, "failed");
+        Assert.Equal(0, failed.GetProperty("steps")[0].GetProperty("interruptions").GetInt32());
+        Assert.Equal(4, failed.GetProperty("steps")[2].GetProperty("interruptions").GetInt32());
+
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsync($"/api/v1/jobs/{id}/retry", null)).StatusCode);
+        var retried = await TestAppliance.JsonAsync(await op.GetAsync($"/api/v1/jobs/{id}"));
+        Assert.Equal(0, retried.GetProperty("steps")[2].GetProperty("interruptions").GetInt32());
+        // Finished before the next test of this fixture injects its own failure at the same step.
+        await WaitForStateAsync(op, id, "succeeded");
+
+        using var anonymous = fixture.App.Client();
+        var step = (await TestAppliance.JsonAsync(await anonymous.GetAsync("/openapi/v1.json"))).GetProperty("components").GetProperty("schemas").GetProperty("StepDto");
+        Assert.Equal("integer", step.GetProperty("properties").GetProperty("interruptions").GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task Cancel_FinishedJob_Returns409_AndViewerCannotCancel()
     {
         var (_, _, nodes) = await fixture.App.SeedAsync(1, zoneName: "cancel", bpodName: "r1");

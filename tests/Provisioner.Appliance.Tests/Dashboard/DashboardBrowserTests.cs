@@ -154,6 +154,27 @@ public sealed partial class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("text=Viewers cannot act on nodes")).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task JobPage_StepInterruptedByItsAppliance_SaysHowOftenNextToItsAttempt()
+    {
+        var (_, _, nodes) = await _app.SeedAsync(1, zoneName: "dc4", bpodName: "r01");
+        _app.Jobs.FailNextAt("wait-agent", interruptions: 4);
+        var job = await _app.Jobs.SubmitAsync(new Provisioner.Jobs.JobSubmission { Kind = "commission", NodeId = nodes[0].Id, RequestedBy = "test" },
+            CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await _app.Jobs.GetAsync(job.Id, CancellationToken.None))!.State != Provisioner.Jobs.JobState.Failed)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the commission job did not fail at wait-agent");
+            await Task.Delay(50);
+        }
+
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"/jobs/{job.Id}");
+        await Assertions.Expect(page.Locator("tr[data-step-index='2'] [data-field=interruptions]")).ToHaveTextAsync("· interrupted 4 times");
+        await Assertions.Expect(page.Locator("[data-field=interruptions]")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, "job-interrupted.png"), FullPage = true });
+    }
+
     [GeneratedRegex("/jobs/[0-9a-f-]{36}$")]
     private static partial Regex JobPage();
 }

@@ -33,6 +33,7 @@ public sealed class ApplianceStartupTests
     [InlineData("Tftp:Port=seventy", "Tftp:Port: 'seventy' is not a valid int32")]
     [InlineData("Api:ImportChunkBytes=5000", "Api:ImportChunkBytes: 5000 must be a multiple of 4096")]
     [InlineData("Api:MaxImageUploadBytes=0", "Api:MaxImageUploadBytes: 0 must be a positive number of bytes")]
+    [InlineData("Jobs:MaxStepInterruptions=0", "Jobs:MaxStepInterruptions: 0 is out of range (1-100)")]
     public async Task Start_BadSetting_OneLineNamingTheSettingAndExitCode2(string settings, string expected)
     {
         var s = settings.Split('|').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);

@@ -21,6 +21,7 @@ public sealed class FakeJobService : IJobService, IDisposable
     private readonly ITimer? _timer;
     private long _nextLogId;
     private string? _failAtStep;
+    private int _failInterruptions;
 
     /// <param name="tickInterval">How often running jobs progress by themselves; null: only when <see cref="Tick"/> is called.</param>
     public FakeJobService(TimeProvider? timeProvider = null, TimeSpan? tickInterval = null)
@@ -61,12 +62,14 @@ public sealed class FakeJobService : IJobService, IDisposable
 
     private readonly List<JobSubmission> _submissions = [];
 
-    /// <summary>The next step with this name fails once (to test retry from the failed step).</summary>
-    public void FailNextAt(string stepName)
+    /// <summary>The next step with this name fails once (to test retry from the failed step); with
+    /// <paramref name="interruptions"/>, as the engine fails a step interrupted that many times.</summary>
+    public void FailNextAt(string stepName, int interruptions = 0)
     {
         lock (_gate)
         {
             _failAtStep = stepName;
+            _failInterruptions = interruptions;
         }
     }
 
@@ -189,7 +192,8 @@ public sealed class FakeJobService : IJobService, IDisposable
                 throw new InvalidOperationException($"Job {id} is {job.State}; only failed or cancelled jobs can be retried.");
             }
 
-            var steps = job.Steps.Select(s => s.Index >= job.CurrentStep ? s with { State = StepState.Pending, Error = null, Percent = null } : s).ToArray();
+            var steps = job.Steps.Select(s => s.Index >= job.CurrentStep ? s with { State = StepState.Pending, Error = null, Percent = null, Interruptions = 0 } : s)
+                .ToArray();
             retried = Save(job with { State = JobState.Pending, Steps = steps, Error = null, FinishedAt = null });
             events.Add(Log(retried, retried.CurrentStep, "info", $"retried by {actor} from step {steps[retried.CurrentStep].Name}"));
             events.Add(JobChanged(retried));
@@ -270,7 +274,10 @@ public sealed class FakeJobService : IJobService, IDisposable
         if (_failAtStep == step.Name)
         {
             _failAtStep = null;
-            step = step with { State = StepState.Failed, FinishedAt = now, Error = $"Step {step.Name} failed (injected by the test)." };
+            step = step with
+            {
+                State = StepState.Failed, FinishedAt = now, Error = $"Step {step.Name} failed (injected by the test).", Interruptions = _failInterruptions,
+            };
             steps[i] = step;
             job = Save(job with { State = JobState.Failed, Steps = steps, FinishedAt = now, Error = step.Error });
             events.Add(StepChanged(job, step));

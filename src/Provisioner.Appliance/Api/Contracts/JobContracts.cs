@@ -4,11 +4,13 @@ using Provisioner.Jobs;
 namespace Provisioner.Appliance.Api.Contracts;
 
 /// <param name="RanBy">The appliance that ran (or runs) the step's latest attempt.</param>
+/// <param name="Interruptions">How often a run of the step was cut off by its appliance stopping mid-step (reset by a retry).</param>
 public sealed record StepDto(int Index, string Name, string State, int Attempt, int MaxAttempts, DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt, long? BytesDone, long? BytesTotal, double? Percent, double? BytesPerSecond, string? Message, string? Error, string? RanBy)
+    DateTimeOffset? FinishedAt, long? BytesDone, long? BytesTotal, double? Percent, double? BytesPerSecond, string? Message, string? Error, string? RanBy,
+    int Interruptions)
 {
     public static StepDto From(StepRecord s) => new(s.Index, s.Name, ApiNames.Of(s.State), s.Attempt, s.MaxAttempts, s.StartedAt, s.FinishedAt,
-        s.BytesDone, s.BytesTotal, s.Percent, s.BytesPerSecond, s.Message, s.Error, s.RanBy);
+        s.BytesDone, s.BytesTotal, s.Percent, s.BytesPerSecond, s.Message, s.Error, s.RanBy, s.Interruptions);
 }
 
 public sealed record JobDto(Guid Id, string Kind, Guid? NodeId, Guid? BpodId, string State, int Priority, string RequestedBy,
