@@ -191,12 +191,16 @@ public static class AgentEndpoints
 
     /// <summary>An image file for a deploy (whole, or by Range for a chunk or a resumed stream), for a valid boot token only.</summary>
     private static async Task<IResult> ImageFileAsync(string path, HttpContext http, BootTokenService tokens, INodeRepository nodes,
-        ApplianceSettings settings, CancellationToken ct)
+        IImageRepository images, BootTimeline timeline, ApplianceSettings settings, CancellationToken ct)
     {
         var (node, denied) = await AuthenticateAsync(http, tokens, nodes, ct);
-        return node is null
-            ? denied!
-            : BootFileEndpoints.Serve(new SafeFileResolver(BootFileEndpoints.ImagesDirectory(settings)), path, http, BootFileEndpoints.ImagesHint);
+        if (node is null)
+        {
+            return denied!;
+        }
+
+        return await NodeImageAccess.RefusalAsync(node, path, images, timeline, ct)
+               ?? BootFileEndpoints.Serve(new SafeFileResolver(BootFileEndpoints.ImagesDirectory(settings)), path, http, BootFileEndpoints.ImagesHint);
     }
 
     /// <summary>Finds the node the request's boot token names, or an error result saying why not.</summary>

@@ -4,10 +4,10 @@ using Provisioner.Appliance.Options;
 namespace Provisioner.Appliance.Boot;
 
 /// <summary>
-/// Serves boot files over HTTP with Range and ETag support: the live kernel and initrd (/boot/live/...), the boot
-/// loaders for UEFI HTTP boot (/boot/pxe/...), and OS images (/images/...). Anonymous: nodes have no credentials
-/// before they boot, and installers that fetch an image cannot carry one. The live agent fetches images through the
-/// token-checked /api/agent/v1/images/... instead (AgentEndpoints).
+/// Serves boot files over HTTP with Range and ETag support: the live kernel and initrd (/boot/live/...) and the boot
+/// loaders for UEFI HTTP boot (/boot/pxe/...). Anonymous: nodes have no credentials before they boot, and these
+/// files hold no secret. OS images are served only against a boot token: to installers at /boot/images/{token}/...
+/// (InstallerImageEndpoint), to the live agent at /api/agent/v1/images/... (AgentEndpoints).
 /// </summary>
 public static class BootFileEndpoints
 {
@@ -15,11 +15,9 @@ public static class BootFileEndpoints
     {
         var live = new SafeFileResolver(settings.Paths.LiveImage);
         var pxe = new SafeFileResolver(settings.Paths.Pxe);
-        var images = new SafeFileResolver(ImagesDirectory(settings));
 
         app.MapMethods("/boot/live/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(live, path, context, BootFilesHint));
         app.MapMethods("/boot/pxe/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(pxe, path, context, BootFilesHint));
-        app.MapMethods("/images/{*path}", ["GET", "HEAD"], (string path, HttpContext context) => Serve(images, path, context, ImagesHint));
         return app;
     }
 

@@ -60,6 +60,7 @@ public static class BootComposition
         app.MapBootFiles(settings);
         app.MapIpxeScripts();
         app.MapInstallerConfigs();
+        app.MapInstallerImages(settings);
         app.MapAgentApi();
         return app;
     }

@@ -45,7 +45,8 @@ public sealed record TemplateContextInputs
     /// <summary>Defaults to BaseUrl + "/boot/config/" + BootToken: the appliance serves the node's rendered templates there.</summary>
     public string? ConfigUrl { get; init; }
 
-    /// <summary>Where the node downloads the image; defaults to the image's location when it is a URL, else BaseUrl + "/images/" + location.</summary>
+    /// <summary>Where the node downloads the image; defaults to the image's location when it is a URL, else
+    /// BaseUrl + "/boot/images/" + BootToken + "/" + location (the appliance serves it to that token while the node deploys).</summary>
     public string? ImageUrl { get; init; }
 
     public required string BootToken { get; init; }
@@ -176,7 +177,7 @@ public static class TemplateContextBuilder
             Image = inputs.Image is null ? null : new ImageContext
             {
                 Name = inputs.Image.Name,
-                Url = inputs.ImageUrl ?? ImageUrl(baseUrl, inputs.Image.Location),
+                Url = inputs.ImageUrl ?? ImageUrl(baseUrl, inputs.BootToken, inputs.Image.Location),
                 Format = JsonNamingPolicy.KebabCaseLower.ConvertName(inputs.Image.Format.ToString()),
                 Sha256 = inputs.Image.Sha256,
                 SizeBytes = inputs.Image.SizeBytes,
@@ -255,10 +256,10 @@ public static class TemplateContextBuilder
         }
     }
 
-    private static string ImageUrl(string baseUrl, string location) =>
+    private static string ImageUrl(string baseUrl, string bootToken, string location) =>
         Uri.TryCreate(location, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? location
-            : $"{baseUrl}/images/{string.Join('/', location.TrimStart('/').Split('/').Select(Uri.EscapeDataString))}";
+            : $"{baseUrl}/boot/images/{Uri.EscapeDataString(bootToken)}/{string.Join('/', location.TrimStart('/').Split('/').Select(Uri.EscapeDataString))}";
 
     private static Dictionary<string, object?> ParseFacts(string? json)
     {

@@ -83,7 +83,9 @@ public sealed partial class ImageImportTests(ImageImportFixture fixture) : IClas
         await fixture.Api.PostAsync("api/v1/images", new { name, format, sha256, location, sizeBytes = size });
 
     /// <summary>A node of a BPOD on the loopback subnet, and the boot token its iPXE script carries (as a PXE-booting machine gets it).</summary>
-    private async Task<string> BootTokenAsync()
+    /// <summary>The boot token of a new node being deployed with <paramref name="image"/>: a token opens only the
+    /// image its node is deploying.</summary>
+    private async Task<string> BootTokenAsync(string image)
     {
         var n = Interlocked.Increment(ref _nodes);
         var zone = await fixture.Api.PostAsync("api/v1/zones", new { name = $"zi{n}" });
@@ -97,12 +99,16 @@ public sealed partial class ImageImportTests(ImageImportFixture fixture) : IClas
             dynamicRangeEnd = "127.0.0.150",
         });
         var mac = $"52:54:00:1a:00:{n:x2}";
-        await fixture.Api.PostAsync("api/v1/nodes", new
+        var node = await fixture.Api.PostAsync("api/v1/nodes", new
         {
             hostname = $"img-{n:00}",
             bpodId = bpod["id"]!.GetValue<string>(),
             interfaces = new[] { new { mac, isPxe = true } },
         });
+        var id = node["id"]!.GetValue<string>();
+        await fixture.Api.PostAsync($"api/v1/nodes/{id}/actions/mark-broken", new { reason = "bench spare" });
+        await fixture.Api.PostAsync($"api/v1/nodes/{id}/actions/mark-fixed", new { });
+        await fixture.Api.PostAsync($"api/v1/nodes/{id}/actions/deploy", new { image });
         using var anonymous = new HttpClient();
         var script = await anonymous.GetStringAsync(new Uri($"{fixture.Appliance.BaseUrl}/boot/{mac}.ipxe"));
         var token = TokenInScript().Match(script);
@@ -162,7 +168,7 @@ public sealed partial class ImageImportTests(ImageImportFixture fixture) : IClas
         Assert.True(File.Exists(Path.Combine(fixture.ImagesDirectory, "deb.raw.zst")), "the source file stays");
 
         // The live agent's view: the node's boot token opens the index and the chunks; nothing else does.
-        var token = await BootTokenAsync();
+        var token = await BootTokenAsync("deb");
         var indexUrl = new Uri($"{fixture.Appliance.BaseUrl}/api/agent/v1/images/deb/index.json");
         using var stranger = new HttpClient();
         using (var refused = await stranger.GetAsync(indexUrl))
