@@ -62,6 +62,10 @@ public sealed record StepRecord
     /// <summary>The appliance that ran (or runs) the latest attempt of this step; null before the first attempt.</summary>
     public string? RanBy { get; init; }
 
+    /// <summary>The appliance stopped this step for its own shutdown (announced, unlike a crash): the next run resumes it
+    /// without counting an interruption.</summary>
+    public bool StoppedCleanly { get; init; }
+
     /// <summary>How often a run of this step was cut off by its appliance stopping mid-step (the step was found Running when
     /// the job was taken back). Past <c>JobEngineOptions.MaxStepInterruptions</c> the step is not run again; a retry resets it.</summary>
     public int Interruptions { get; init; }

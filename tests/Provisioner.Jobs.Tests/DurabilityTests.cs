@@ -189,6 +189,56 @@ public sealed class DurabilityTests
         Assert.Equal(Max + 2, runs);
     }
 
+    [Fact]
+    public async Task Restart_AfterGracefulShutdownsMidStep_ResumesEachTimeWithoutCountingAnInterruption()
+    {
+        // Rolling restarts of the appliances during a long step are announced stops, not crashes: however many there
+        // are, the step resumes (from its checkpoint) and the crash-loop limit is never reached.
+        var resumed = new List<bool>();
+        var started = new SemaphoreSlim(0);
+        var wf = new TestWorkflow("deployish",
+            JobStepDefinition.Create("stream-image", async (ctx, ct) =>
+            {
+                lock (resumed)
+                {
+                    resumed.Add(ctx.Resumed);
+                }
+
+                started.Release();
+                if (resumed.Count <= 3)
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            }));
+        static JobEngineOptions Options(string owner) => EngineHarness.FastOptions(owner) with { MaxStepInterruptions = 1 };
+        await using var h = await EngineHarness.CreateSqliteAsync([wf], Options("appliance-last"));
+        var job = await h.SubmitAsync("deployish");
+
+        for (var round = 1; round <= 3; round++)
+        {
+            var owner = $"appliance-{round}";
+            var engine = new JobEngine(h.Store.Jobs, h.Workflows, Options(owner), h.Events, h.Time);
+            using var stop = new CancellationTokenSource();
+            var run = engine.RunAsync(stop.Token);
+            Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(10)), $"round {round}: the step did not start");
+            await stop.CancelAsync(); // the host's shutdown
+            await run;
+
+            var step = (await h.Store.Jobs.GetAsync(job.Id, Ct))!.Steps[0];
+            Assert.Equal((StepState.Running, owner, true, 0), (step.State, step.RanBy, step.StoppedCleanly, step.Interruptions));
+        }
+
+        h.Start();
+        var done = await h.WaitFinishedAsync(job.Id);
+
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal([false, true, true, true], resumed);
+        Assert.Equal((0, false, 1), (done.Steps[0].Interruptions, done.Steps[0].StoppedCleanly, done.Steps[0].Attempt));
+        var log = await h.Store.Jobs.GetLogAsync(job.Id, 0, 100, Ct);
+        Assert.Equal(["info", "info", "info"], log.Select(l => l.Level));
+        Assert.Equal("step 'stream-image' was stopped by the shutdown of appliance appliance-3 during attempt 1; appliance appliance-last resumes it", log[^1].Text);
+    }
+
     /// <summary>Leaves <paramref name="job"/> as an engine killed right after committing <paramref name="ended"/> (its last step) and before the job's end.</summary>
     private static async Task SimulateCrashAfterStepEndedAsync(EngineHarness h, JobRecord job, StepRecord ended, string owner = "appliance-test")
     {

@@ -229,8 +229,13 @@ public abstract partial class StoreContractTests
         var running = job.Steps[1] with { State = StepState.Running, Attempt = 1, StartedAt = TestData.T0, RanBy = "a", Interruptions = 2 };
         await Store.Jobs.SaveStepAsync(job.Id, "a", running, Ct);
         Assert.Equal(Json(running), Json((await Store.Jobs.GetAsync(job.Id, Ct))!.Steps[1]));
+        await Store.Jobs.SaveStepAsync(job.Id, "a", running with { StoppedCleanly = true }, Ct); // the appliance's shutdown
+        Assert.True((await Store.Jobs.GetAsync(job.Id, Ct))!.Steps[1].StoppedCleanly);
 
-        await Store.Jobs.SaveStepAsync(job.Id, "a", running with { State = StepState.Failed, FinishedAt = TestData.T0, Error = "interrupted 4 times", Interruptions = 4 }, Ct);
+        await Store.Jobs.SaveStepAsync(job.Id, "a", running with
+        {
+            State = StepState.Failed, FinishedAt = TestData.T0, Error = "interrupted 4 times", Interruptions = 4, StoppedCleanly = true,
+        }, Ct);
         await Store.Jobs.UpdateJobAsync(new JobProgressUpdate
         {
             JobId = job.Id, Owner = "a", State = JobState.Failed, CurrentStep = 1, Error = "interrupted 4 times", FinishedAt = TestData.T0,
@@ -240,7 +245,8 @@ public abstract partial class StoreContractTests
         Assert.Equal(4, Assert.Single((await Store.Jobs.ListAsync(new JobQuery { NodeId = job.NodeId }, Ct)).Items).Steps[1].Interruptions);
 
         var retried = await Store.Jobs.ResetForRetryAsync(job.Id, TestData.T0.AddMinutes(1), Ct);
-        Assert.Equal((StepState.Pending, 0, 0), (retried.Steps[1].State, retried.Steps[1].Attempt, retried.Steps[1].Interruptions));
+        Assert.Equal((StepState.Pending, 0, 0, false),
+            (retried.Steps[1].State, retried.Steps[1].Attempt, retried.Steps[1].Interruptions, retried.Steps[1].StoppedCleanly));
         // A step that finished keeps its history: the retry does not run it again.
         Assert.Equal((StepState.Succeeded, 1), (retried.Steps[0].State, retried.Steps[0].Interruptions));
         Assert.Equal(Json(retried), Json(await Store.Jobs.GetAsync(job.Id, Ct)));
@@ -249,9 +255,10 @@ public abstract partial class StoreContractTests
     [Fact]
     public async Task Jobs_UpgradeToStepInterruptions_ExistingStepsCountZero()
     {
-        // A job stored before the column existed: migration 5 run over it, its steps read back as never interrupted.
+        // A job stored before the columns existed: migration 5 run over it, its steps read back as never interrupted.
         var job = await Store.Jobs.InsertAsync(NewJob(Guid.NewGuid()), Ct);
         await Store.Database.ExecuteAsync("ALTER TABLE job_steps DROP COLUMN interruptions", null, Ct);
+        await Store.Database.ExecuteAsync("ALTER TABLE job_steps DROP COLUMN stopped_cleanly", null, Ct);
         var migration = SchemaMigrator.Load(Store.Database.Dialect).Single(m => m.Version == 5);
         Assert.Equal("step_interruptions", migration.Description);
         await Store.Database.ExecuteAsync(migration.Sql, null, Ct);

@@ -162,29 +162,41 @@ internal sealed partial class JobRunner
                     return;
                 }
 
-                // Counted, durably, before the step runs again: a step that stops the process every time it runs (a native
-                // crash, an out-of-memory kill) would otherwise be taken back and run again at every restart, forever.
-                var interruptions = record.Interruptions + 1;
-                if (interruptions > _engine.Options.MaxStepInterruptions && !_cancelRequested)
+                if (record.StoppedCleanly)
                 {
-                    Log.StepInterruptedTooOften(Logger, Job.Id, record.Name, interruptions, _engine.Options.MaxStepInterruptions);
-                    var error = InterruptedTooOften(record, interruptions);
-                    var failed = record with { State = StepState.Failed, FinishedAt = Time.GetUtcNow(), Error = error, Interruptions = interruptions };
-                    await SaveStepAsync(new StepRun(this, failed, resumed: true), CancellationToken.None).ConfigureAwait(false);
-                    await AppendLogAsync([LogLine(record.Index, "error", error)], CancellationToken.None).ConfigureAwait(false);
-                    _engine.Events.Publish(JobEvent(JobEventTypes.Step, failed), progress: false);
-                    await FinishAsync(JobState.Failed, i, record.Name, error).ConfigureAwait(false);
-                    return;
+                    // Stopped for its appliance's shutdown, not cut off by a crash: resumed, and not counted as an interruption.
+                    record = record with { StoppedCleanly = false };
+                    await SaveStepAsync(new StepRun(this, record, resumed: true), CancellationToken.None).ConfigureAwait(false);
+                    await AppendLogAsync([LogLine(record.Index, "info",
+                        $"step '{record.Name}' was stopped by the shutdown of {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} during attempt " +
+                        $"{Math.Max(1, record.Attempt)}; appliance {_engine.ApplianceId} resumes it")], CancellationToken.None).ConfigureAwait(false);
                 }
+                else
+                {
+                    // Counted, durably, before the step runs again: a step that stops the process every time it runs (a native
+                    // crash, an out-of-memory kill) would otherwise be taken back and run again at every restart, forever.
+                    var interruptions = record.Interruptions + 1;
+                    if (interruptions > _engine.Options.MaxStepInterruptions && !_cancelRequested)
+                    {
+                        Log.StepInterruptedTooOften(Logger, Job.Id, record.Name, interruptions, _engine.Options.MaxStepInterruptions);
+                        var error = InterruptedTooOften(record, interruptions);
+                        var failed = record with { State = StepState.Failed, FinishedAt = Time.GetUtcNow(), Error = error, Interruptions = interruptions };
+                        await SaveStepAsync(new StepRun(this, failed, resumed: true), CancellationToken.None).ConfigureAwait(false);
+                        await AppendLogAsync([LogLine(record.Index, "error", error)], CancellationToken.None).ConfigureAwait(false);
+                        _engine.Events.Publish(JobEvent(JobEventTypes.Step, failed), progress: false);
+                        await FinishAsync(JobState.Failed, i, record.Name, error).ConfigureAwait(false);
+                        return;
+                    }
 
-                record = record with { Interruptions = interruptions };
-                await SaveStepAsync(new StepRun(this, record, resumed: true), CancellationToken.None).ConfigureAwait(false);
+                    record = record with { Interruptions = interruptions };
+                    await SaveStepAsync(new StepRun(this, record, resumed: true), CancellationToken.None).ConfigureAwait(false);
 
-                // Durable and first in the step's log, so the log reads as what happened: who stopped, who carried on.
-                await AppendLogAsync([LogLine(record.Index, "warn",
-                    $"step '{record.Name}' was interrupted during attempt {Math.Max(1, record.Attempt)}: {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} " +
-                    $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable; interruption {interruptions} of the " +
-                    $"{_engine.Options.MaxStepInterruptions} allowed)")], CancellationToken.None).ConfigureAwait(false);
+                    // Durable and first in the step's log, so the log reads as what happened: who stopped, who carried on.
+                    await AppendLogAsync([LogLine(record.Index, "warn",
+                        $"step '{record.Name}' was interrupted during attempt {Math.Max(1, record.Attempt)}: {(record.RanBy is { } by ? $"appliance {by}" : "its appliance")} " +
+                        $"stopped mid-step; appliance {_engine.ApplianceId} runs it again (steps are re-runnable; interruption {interruptions} of the " +
+                        $"{_engine.Options.MaxStepInterruptions} allowed)")], CancellationToken.None).ConfigureAwait(false);
+                }
             }
             else if (record is { State: StepState.Pending, Attempt: > 0, FinishedAt: { } failedAt })
             {
@@ -258,6 +270,14 @@ internal sealed partial class JobRunner
                 await SaveStepAsync(run, CancellationToken.None).ConfigureAwait(false);
                 _engine.Events.Publish(JobEvent(JobEventTypes.Step, run.Record), progress: false);
                 return (JobState.Cancelled, $"Cancelled during step '{record.Name}'.");
+            }
+
+            if (_engine.ShuttingDown && definition.OnInterrupted == InterruptedStepPolicy.Rerun)
+            {
+                // An announced stop: the next appliance resumes the step without counting it as an interruption (that count
+                // is for crashes, which the step itself may cause). A step that cannot run twice stays as it was, to fail then.
+                run.Set(run.Record with { StoppedCleanly = true });
+                await SaveStepAsync(run, CancellationToken.None).ConfigureAwait(false);
             }
 
             _cts.Token.ThrowIfCancellationRequested();

@@ -21,7 +21,7 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
 
     private const string StepColumns =
         "job_id, idx, name, state, attempt, max_attempts, started_at, finished_at, bytes_done, bytes_total, percent, bytes_per_second, message, error, checkpoint, " +
-        "ran_by, interruptions";
+        "ran_by, interruptions, stopped_cleanly";
 
     public async Task<JobRecord> InsertAsync(JobRecord job, CancellationToken cancellationToken)
     {
@@ -41,8 +41,9 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
                 foreach (var s in stored.Steps)
                 {
                     await c.ExecuteAsync(db.Command($"INSERT INTO job_steps ({StepColumns}) VALUES (@jobId, @Index, @Name, @state, 0, @MaxAttempts, " +
-                        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, @Interruptions)",
-                        new { jobId = stored.Id, s.Index, s.Name, state = (int)StepState.Pending, s.MaxAttempts, s.Interruptions }, tx, cancellationToken)).ConfigureAwait(false);
+                        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, @Interruptions, @StoppedCleanly)",
+                        new { jobId = stored.Id, s.Index, s.Name, state = (int)StepState.Pending, s.MaxAttempts, s.Interruptions, s.StoppedCleanly }, tx, cancellationToken))
+                        .ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -208,11 +209,11 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
             await c.ExecuteAsync(db.Command(
                 "UPDATE job_steps SET state = @state, attempt = @Attempt, max_attempts = @MaxAttempts, started_at = @StartedAt, finished_at = @FinishedAt, " +
                 "bytes_done = @BytesDone, bytes_total = @BytesTotal, percent = @Percent, bytes_per_second = @BytesPerSecond, message = @Message, error = @Error, " +
-                "checkpoint = @Checkpoint, ran_by = @RanBy, interruptions = @Interruptions WHERE job_id = @jobId AND idx = @Index",
+                "checkpoint = @Checkpoint, ran_by = @RanBy, interruptions = @Interruptions, stopped_cleanly = @StoppedCleanly WHERE job_id = @jobId AND idx = @Index",
                 new
                 {
                     jobId, state = (int)step.State, step.Attempt, step.MaxAttempts, step.StartedAt, step.FinishedAt, step.BytesDone, step.BytesTotal, step.Percent,
-                    step.BytesPerSecond, step.Message, step.Error, step.Checkpoint, step.Index, step.RanBy, step.Interruptions,
+                    step.BytesPerSecond, step.Message, step.Error, step.Checkpoint, step.Index, step.RanBy, step.Interruptions, step.StoppedCleanly,
                 }, tx, cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -299,8 +300,8 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
 
                 var from = job.Steps.FirstOrDefault(s => s.State is not (StepState.Succeeded or StepState.Skipped))?.Index ?? job.Steps.Count;
                 await c.ExecuteAsync(db.Command(
-                    "UPDATE job_steps SET state = 1, attempt = 0, interruptions = 0, error = NULL, finished_at = NULL WHERE job_id = @jobId AND idx >= @from AND state NOT IN (3, 5)",
-                    new { jobId, from }, tx, cancellationToken)).ConfigureAwait(false);
+                    "UPDATE job_steps SET state = 1, attempt = 0, interruptions = 0, stopped_cleanly = @f, error = NULL, finished_at = NULL WHERE job_id = @jobId AND idx >= @from AND state NOT IN (3, 5)",
+                    new { jobId, from, f = false }, tx, cancellationToken)).ConfigureAwait(false);
                 await c.ExecuteAsync(db.Command(
                     "UPDATE jobs SET state = 1, current_step = @from, error = NULL, finished_at = NULL, cancel_requested = @f, next_run_at = @now, lease_owner = NULL, " +
                     "lease_expires_at = NULL, version = version + 1 WHERE id = @jobId", new { jobId, from, now, f = false }, tx, cancellationToken)).ConfigureAwait(false);
@@ -417,11 +418,13 @@ internal sealed class SqlJobStore(StoreDatabase db) : IJobStore
 
         public int Interruptions { get; set; }
 
+        public bool StoppedCleanly { get; set; }
+
         public StepRecord ToStep() => new()
         {
             Index = Idx, Name = Name, State = (StepState)State, Attempt = Attempt, MaxAttempts = MaxAttempts, StartedAt = StartedAt, FinishedAt = FinishedAt,
             BytesDone = BytesDone, BytesTotal = BytesTotal, Percent = Percent, BytesPerSecond = BytesPerSecond, Message = Message, Error = Error,
-            Checkpoint = Checkpoint, RanBy = RanBy, Interruptions = Interruptions,
+            Checkpoint = Checkpoint, RanBy = RanBy, Interruptions = Interruptions, StoppedCleanly = StoppedCleanly,
         };
     }
 
