@@ -34,15 +34,10 @@ public static class InstallerConfigEndpoint
     private static async Task<IResult> ServeAsync(string token, string file, BootTokenService tokens, INodeRepository nodes, IProfileRepository profiles,
         NodeTemplates templates, BootTimeline timeline, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (tokens.Validate(token, out var problem) is not { } claims)
-        {
-            return Results.Problem(statusCode: 403, title: "Boot token refused", detail: $"{problem}.");
-        }
-
-        var node = await nodes.GetAsync(claims.NodeId, ct);
+        var (node, refused) = await BootTokenNode.ResolveAsync(token, tokens, nodes, ct);
         if (node is null)
         {
-            return Results.Problem(statusCode: 404, title: "No such node", detail: "The node this boot token was issued to no longer exists.");
+            return refused!;
         }
 
         var mac = node.Interfaces.FirstOrDefault(i => i.IsPxe)?.Mac;

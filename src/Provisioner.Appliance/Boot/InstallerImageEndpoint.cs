@@ -30,20 +30,15 @@ public static class InstallerImageEndpoint
     private static async Task<IResult> ServeAsync(SafeFileResolver images, string token, string path, HttpContext context, BootTokenService tokens,
         INodeRepository nodes, IImageRepository imageRecords, BootTimeline timeline, CancellationToken ct)
     {
-        if (tokens.Validate(token, out var problem) is not { } claims)
-        {
-            return Results.Problem(statusCode: 403, title: "Boot token refused", detail: $"{problem}.");
-        }
-
-        var node = await nodes.GetAsync(claims.NodeId, ct);
+        var (node, refused) = await BootTokenNode.ResolveAsync(token, tokens, nodes, ct);
         if (node is null)
         {
-            return Results.Problem(statusCode: 404, title: "No such node", detail: "The node this boot token was issued to no longer exists.");
+            return refused!;
         }
 
-        if (await NodeImageAccess.RefusalAsync(node, path, imageRecords, timeline, ct) is { } refused)
+        if (await NodeImageAccess.RefusalAsync(node, path, imageRecords, timeline, ct) is { } notThisImage)
         {
-            return refused;
+            return notThisImage;
         }
 
         if (!context.Request.Headers.ContainsKey("Range"))

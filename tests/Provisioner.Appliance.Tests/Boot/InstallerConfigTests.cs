@@ -16,41 +16,10 @@ public sealed partial class InstallerConfigTests(ImageImportFixture fixture) : I
     public async Task KickstartProfile_InstallerScriptUrl_ServesTheNodesKickstart_OnlyToItsTokenWhileDeploying()
     {
         var api = fixture.Api;
-        var zone = await api.PostAsync("api/v1/zones", new { name = "ks" });
-        var bpod = await api.PostAsync("api/v1/bpods", new
-        {
-            zoneId = zone["id"]!.GetValue<string>(),
-            name = "r1",
-            networkType = "l2",
-            provisioningSubnet = "127.0.0.0/8",
-            dynamicRangeStart = "127.0.0.100",
-            dynamicRangeEnd = "127.0.0.150",
-        });
-        await api.PutAsync("api/v1/profiles/rocky-ks", new
-        {
-            installMethod = "kickstart",
-            templates = new Dictionary<string, string>(),
-            variables = new Dictionary<string, string>
-            {
-                ["installer_kernel_url"] = "http://mirror.example/rocky/vmlinuz",
-                ["installer_initrd_url"] = "http://mirror.example/rocky/initrd.img",
-            },
-        });
         await api.PostAsync("api/v1/images", new { name = "ks-unused", format = "raw", sha256 = new string('b', 64), location = "http://mirror.example/x.img", sizeBytes = 1 });
-        const string mac = "52:54:00:6b:00:01";
-        var node = await api.PostAsync("api/v1/nodes", new
-        {
-            hostname = "ks-01",
-            bpodId = bpod["id"]!.GetValue<string>(),
-            interfaces = new[] { new { mac, isPxe = true } },
-        });
-        var id = node["id"]!.GetValue<string>();
-        await api.PostAsync($"api/v1/nodes/{id}/actions/mark-broken", new { reason = "bench spare" });
-        await api.PostAsync($"api/v1/nodes/{id}/actions/mark-fixed", new { });
-        await api.PostAsync($"api/v1/nodes/{id}/actions/deploy", new { image = "ks-unused", profile = "rocky-ks" });
+        var (id, script) = await KickstartDeploy.StartAsync(fixture, "ks", "52:54:00:6b:00:01", "ks-unused", "127.0.0.100", "127.0.0.150");
 
         using var anonymous = new HttpClient();
-        var script = await anonymous.GetStringAsync(new Uri($"{fixture.Appliance.BaseUrl}/boot/{mac}.ipxe"));
         var ks = KickstartUrl().Match(script);
         Assert.True(ks.Success, script);
         var url = ks.Groups[1].Value;

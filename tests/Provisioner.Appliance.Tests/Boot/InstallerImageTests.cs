@@ -21,31 +21,9 @@ public sealed partial class InstallerImageTests(ImageImportFixture fixture) : IC
         var image = RandomNumberGenerator.GetBytes(300_000);
         await UploadAsync("inst-os", image);
         await UploadAsync("inst-other", RandomNumberGenerator.GetBytes(1000));
-        var zone = await api.PostAsync("api/v1/zones", new { name = "ii" });
-        var bpod = await api.PostAsync("api/v1/bpods", new
-        {
-            zoneId = zone["id"]!.GetValue<string>(), name = "r1", networkType = "l2",
-            provisioningSubnet = "127.0.0.0/8", dynamicRangeStart = "127.0.0.160", dynamicRangeEnd = "127.0.0.199",
-        });
-        await api.PutAsync("api/v1/profiles/rocky-ks-image", new
-        {
-            installMethod = "kickstart",
-            templates = new Dictionary<string, string>(),
-            variables = new Dictionary<string, string>
-            {
-                ["installer_kernel_url"] = "http://mirror.example/rocky/vmlinuz",
-                ["installer_initrd_url"] = "http://mirror.example/rocky/initrd.img",
-            },
-        });
-        const string mac = "52:54:00:6c:00:01";
-        var node = await api.PostAsync("api/v1/nodes", new { hostname = "ii-01", bpodId = bpod["id"]!.GetValue<string>(), interfaces = new[] { new { mac, isPxe = true } } });
-        var id = node["id"]!.GetValue<string>();
-        await api.PostAsync($"api/v1/nodes/{id}/actions/mark-broken", new { reason = "bench spare" });
-        await api.PostAsync($"api/v1/nodes/{id}/actions/mark-fixed", new { });
-        await api.PostAsync($"api/v1/nodes/{id}/actions/deploy", new { image = "inst-os", profile = "rocky-ks-image" });
+        var (id, script) = await KickstartDeploy.StartAsync(fixture, "ii", "52:54:00:6c:00:01", "inst-os", "127.0.0.160", "127.0.0.199");
 
         using var anonymous = new HttpClient();
-        var script = await anonymous.GetStringAsync(new Uri($"{fixture.Appliance.BaseUrl}/boot/{mac}.ipxe"));
         var token = Token().Match(script);
         Assert.True(token.Success, script);
         var own = new Uri($"{fixture.Appliance.BaseUrl}/boot/images/{token.Groups[1].Value}/inst-os.img");
