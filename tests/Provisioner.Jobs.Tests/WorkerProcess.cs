@@ -22,6 +22,17 @@ internal static class WorkerProcess
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!p.Stdout.Contains("ready", StringComparison.Ordinal))
         {
+            if (p.HasExited)
+            {
+                // A worker may get as far as its job's step and die by design before its output was read: let the readers
+                // finish, then judge by what it printed.
+                await p.WaitForExitAsync(TimeSpan.FromSeconds(5));
+                if (p.Stdout.Contains("ready", StringComparison.Ordinal))
+                {
+                    return p;
+                }
+            }
+
             if (p.HasExited || DateTime.UtcNow > deadline)
             {
                 throw new InvalidOperationException($"worker {owner} did not start:\n{p.Stdout}\n{p.Stderr}");

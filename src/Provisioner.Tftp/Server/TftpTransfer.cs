@@ -77,6 +77,7 @@ internal sealed class TftpTransfer
         using var shutdown = cancellationToken.UnsafeRegister(static s => ((TftpTransfer)s!).CancelReceive(), this);
         try
         {
+            StampAndArmTimer();
             if (_negotiated.Acknowledged.Count > 0)
             {
                 // RFC 2347: the OACK is answered by ACK 0, and data starts after it.
@@ -88,7 +89,6 @@ internal sealed class TftpTransfer
                 await SendWindowAsync(1, cancellationToken).ConfigureAwait(false);
             }
 
-            ArmTimer();
             while (true)
             {
                 ReceivedDatagram received;
@@ -111,8 +111,8 @@ internal sealed class TftpTransfer
                         return TftpTransferOutcome.TimedOut;
                     }
 
+                    StampAndArmTimer();
                     await ResendAsync(cancellationToken).ConfigureAwait(false);
-                    ArmTimer();
                     continue;
                 }
                 catch (Exception e) when (SocketErrors.Classify(e) is SocketErrorTier.PerPacket or SocketErrorTier.ResourcePressure)
@@ -163,8 +163,16 @@ internal sealed class TftpTransfer
         }
     }
 
-    // Due one timeout after the last send's stamp, not after now: the continuation that arms the timer may run
-    // a while after the packets left (a busy machine), and the client's clock started when they did.
+    // Armed before the first send and before each resend, not after: once a packet is out, the client (or a test's
+    // clock) may move on at once, and a timer armed late would be due a whole timeout after the packet it guards.
+    private void StampAndArmTimer()
+    {
+        Volatile.Write(ref _stamp, _server.Time.GetTimestamp());
+        ArmTimer();
+    }
+
+    // Due one timeout after the last send's stamp, not after now: the timer may be re-armed a while after the packets
+    // left (a busy machine), and the client's clock started when they did.
     private void ArmTimer()
     {
         var remaining = _negotiated.Timeout - _server.Time.GetElapsedTime(Volatile.Read(ref _stamp));
