@@ -27,8 +27,11 @@ public sealed class ProvisioningSteps(NodePower power, AgentTaskBroker agents, I
         JobStepDefinition.Create(name, (ctx, ct) => power.ApplyAsync(ctx, action, ct), timeout: TimeSpan.FromMinutes(3), maxAttempts: 3);
 
     /// <summary>
-    /// Waits for the live agent to say hello after this step began (the time is checkpointed, so a re-run keeps it), at most
-    /// Jobs:WaitAgentMinutes; when it never comes, the error says how far the node got on its boot timeline.
+    /// Waits for the live agent to say hello after this step began (the time is checkpointed, so a re-run keeps it). The
+    /// limit, Jobs:WaitAgentMinutes, counts from the node's latest boot event (DHCP, TFTP, HTTP) since then: a machine still
+    /// making progress (a slow firmware, a busy rack) keeps its time, one that went quiet fails a limit after it went quiet,
+    /// and none waits longer than <see cref="WaitAgentCap"/> limits in all (a boot loop keeps making events). When the
+    /// agent never comes, the error says how far the node got on its boot timeline.
     /// </summary>
     public JobStepDefinition WaitAgent() => JobStepDefinition.Create("wait-agent", async (ctx, ct) =>
     {
@@ -41,28 +44,65 @@ public sealed class ProvisioningSteps(NodePower power, AgentTaskBroker agents, I
 
         var node = await power.NodeAsync(ctx, ct).ConfigureAwait(false);
         ctx.Log(JobLogLevel.Info, $"waiting for {node.Hostname} to PXE-boot the live image (its boot timeline shows DHCP, TFTP and HTTP as they happen)");
-        var limit = TimeSpan.FromMinutes(Math.Max(1, settings.Jobs.WaitAgentMinutes));
-        var left = started.Value + limit - ctx.Time.GetUtcNow();
-        using var deadline = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, ctx.Time);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hello = agents.WaitForHelloAsync(node.Id, started.Value, waiting.Token);
         try
         {
-            var session = await agents.WaitForHelloAsync(node.Id, started.Value, bounded.Token).ConfigureAwait(false);
-            ctx.Log(JobLogLevel.Info, $"live agent up on {node.Hostname} ({session.Firmware})");
+            await WaitForHelloOrSilenceAsync(ctx, node, started.Value, hello, ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        finally
         {
-            throw new StepFailedException(await NoAgentReasonAsync(node, started.Value, limit, ct).ConfigureAwait(false), retryable: false);
+            await waiting.CancelAsync().ConfigureAwait(false); // no waiter left behind when the step fails
         }
-    }, timeout: TimeSpan.FromMinutes(Math.Max(1, settings.Jobs.WaitAgentMinutes) + 1));
+    }, timeout: (WaitAgentLimit * WaitAgentCap) + TimeSpan.FromMinutes(1));
+
+    private async Task WaitForHelloOrSilenceAsync(StepContext ctx, Node node, DateTimeOffset started, Task<AgentSession> hello, CancellationToken ct)
+    {
+        var limit = WaitAgentLimit;
+        var cap = started + (limit * WaitAgentCap);
+        while (true)
+        {
+            var quietSince = (await LastBootEventAsync(node, started, ct).ConfigureAwait(false))?.At ?? started;
+            var deadline = quietSince + limit < cap ? quietSince + limit : cap;
+            var left = deadline - ctx.Time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                throw new StepFailedException(await NoAgentReasonAsync(node, started, limit, ct).ConfigureAwait(false), retryable: false);
+            }
+
+            try
+            {
+                // Wake at the deadline to look at the timeline again: the boot may have moved on meanwhile.
+                var session = await hello.WaitAsync(left, ctx.Time, ct).ConfigureAwait(false);
+                ctx.Log(JobLogLevel.Info, $"live agent up on {node.Hostname} ({session.Firmware})");
+                return;
+            }
+            catch (TimeoutException)
+            {
+                // loop: extended if there was progress, else failed above
+            }
+        }
+    }
+
+    /// <summary>The longest a node may wait for its agent, in <see cref="WaitAgentLimit"/>s.</summary>
+    public const int WaitAgentCap = 3;
+
+    private TimeSpan WaitAgentLimit => TimeSpan.FromMinutes(Math.Max(1, settings.Jobs.WaitAgentMinutes));
+
+    private async Task<BootEvent?> LastBootEventAsync(Node node, DateTimeOffset since, CancellationToken ct) =>
+        (await BootEventsSinceAsync(node, since, ct).ConfigureAwait(false)).LastOrDefault();
+
+    private async Task<List<BootEvent>> BootEventsSinceAsync(Node node, DateTimeOffset since, CancellationToken ct) =>
+        (await bootEvents.ListForNodeAsync(node.Id, node.Interfaces.Select(i => i.Mac).ToArray(), 200, ct).ConfigureAwait(false))
+            .Where(e => e.At >= since && e.Source is BootEventSource.Dhcp or BootEventSource.Tftp or BootEventSource.Http)
+            .OrderBy(e => e.At)
+            .ToList();
 
     /// <summary>"No agent" explained from the boot timeline: nothing at all, DHCP only, the script but no agent...</summary>
     private async Task<string> NoAgentReasonAsync(Node node, DateTimeOffset since, TimeSpan limit, CancellationToken ct)
     {
         var macs = node.Interfaces.Select(i => i.Mac).ToArray();
-        var seen = (await bootEvents.ListForNodeAsync(node.Id, macs, 200, ct).ConfigureAwait(false))
-            .Where(e => e.At >= since && e.Source is BootEventSource.Dhcp or BootEventSource.Tftp or BootEventSource.Http)
-            .ToList();
+        var seen = await BootEventsSinceAsync(node, since, ct).ConfigureAwait(false);
         var minutes = limit.TotalMinutes.ToString("0", CultureInfo.InvariantCulture);
         if (seen.Count == 0)
         {
@@ -72,7 +112,7 @@ public sealed class ProvisioningSteps(NodePower power, AgentTaskBroker agents, I
         }
 
         var last = seen[^1];
-        return $"{node.Hostname}: no live agent within {minutes} min; the boot got as far as {last.Kind} at " +
+        return $"{node.Hostname}: no live agent, and no boot progress for {minutes} min; the boot got as far as {last.Kind} at " +
                $"{last.At.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} ({last.Summary}); see the node's boot timeline and its console.";
     }
 }
