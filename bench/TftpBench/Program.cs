@@ -27,7 +27,7 @@ await using var listener = new UdpDatagramChannel(new UdpChannelSettings { Bind 
 var server = new TftpServer(
     new TftpServerOptions { MaxWindowSize = maxWindow },
     listener,
-    request => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20), // as the appliance
+    local => new UdpTransferChannel(local, sendBufferSize: 1 << 20), // as the appliance
     new DirectoryFileSource(new DirectoryFileSourceOptions { Root = root }));
 Console.WriteLine($"listening on {listener.LocalEndPoint}");
 await server.RunAsync(stop.Token);

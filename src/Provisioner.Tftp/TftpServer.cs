@@ -20,7 +20,7 @@ namespace Provisioner.Tftp;
 public sealed class TftpServer
 {
     private readonly IDatagramChannel _listener;
-    private readonly Func<TransferChannelRequest, IDatagramChannel> _transferChannelFactory;
+    private readonly Func<IPEndPoint, IDatagramChannel> _transferChannelFactory;
     private readonly ITftpFileSource _files;
     private readonly ITftpObserver? _observer;
     private readonly Func<int, int?>? _interfaceMtu;
@@ -33,10 +33,9 @@ public sealed class TftpServer
     /// <summary>Creates the server; nothing happens until <see cref="RunAsync"/>.</summary>
     /// <param name="options">Limits and timeouts.</param>
     /// <param name="listener">The channel requests arrive on (port 69 in production).</param>
-    /// <param name="transferChannelFactory">Creates the channel of one transfer, bound to the request's local
-    /// address and port 0 (an ephemeral port); the request also says how the transfer will run, so the factory can
-    /// tune the socket. Tests wrap it to create sockets inside a
-    /// network namespace.</param>
+    /// <param name="transferChannelFactory">Creates the channel of one transfer, bound to the given address: the
+    /// request's local address and port 0 (an ephemeral port, the transfer's TID). Tests wrap it to create sockets
+    /// inside a network namespace.</param>
     /// <param name="files">Where files come from.</param>
     /// <param name="observer">Told about every transfer (boot timeline); optional.</param>
     /// <param name="timeProvider">Clock for timeouts; the system clock by default.</param>
@@ -46,7 +45,7 @@ public sealed class TftpServer
     public TftpServer(
         TftpServerOptions options,
         IDatagramChannel listener,
-        Func<TransferChannelRequest, IDatagramChannel> transferChannelFactory,
+        Func<IPEndPoint, IDatagramChannel> transferChannelFactory,
         ITftpFileSource files,
         ITftpObserver? observer = null,
         TimeProvider? timeProvider = null,
@@ -296,7 +295,7 @@ public sealed class TftpServer
             IDatagramChannel channel;
             try
             {
-                channel = _transferChannelFactory(new TransferChannelRequest(new IPEndPoint(localAddress, 0), negotiated.WindowSize, ActiveTransfers));
+                channel = _transferChannelFactory(new IPEndPoint(localAddress, 0));
             }
             catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
             {

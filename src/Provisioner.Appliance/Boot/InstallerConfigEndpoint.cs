@@ -58,7 +58,7 @@ public static class InstallerConfigEndpoint
         if (template is null)
         {
             return Results.Problem(statusCode: 404, title: "No such answer file",
-                detail: $"No answer file '{Printable(file)}' for {node.Hostname}: installers fetch {string.Join(", ", DefaultTemplates.Keys)} or vendor-data.");
+                detail: $"No answer file '{ClientText.Printable(file, 64)}' for {node.Hostname}: installers fetch {string.Join(", ", DefaultTemplates.Keys)} or vendor-data.");
         }
 
         try
@@ -77,6 +77,4 @@ public static class InstallerConfigEndpoint
                 detail: $"{node.Hostname}: rendering {file} from template {template} failed: {e.Message}. Fix the template (dashboard, Templates); the installer's next attempt gets the fix.");
         }
     }
-
-    private static string Printable(string text) => new(text.Where(c => c >= ' ' && c < 127).Take(64).ToArray());
 }

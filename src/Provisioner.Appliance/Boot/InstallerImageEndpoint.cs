@@ -44,7 +44,7 @@ public static class InstallerImageEndpoint
         if (!context.Request.Headers.ContainsKey("Range"))
         {
             // Once per download, not per range request of a resumed or chunked one.
-            timeline.Record(BootEventSource.Http, "image-download", $"{NodeImageAccess.Printable(path)} of {node.Deploy.Image} for {node.Hostname}",
+            timeline.Record(BootEventSource.Http, "image-download", $"{ClientText.Printable(path)} of {node.Deploy.Image} for {node.Hostname}",
                 node.Interfaces.FirstOrDefault(i => i.IsPxe)?.Mac, node.Id, new { image = node.Deploy.Image, path });
         }
 

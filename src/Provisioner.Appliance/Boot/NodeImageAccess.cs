@@ -21,7 +21,7 @@ public static class NodeImageAccess
         var mac = node.Interfaces.FirstOrDefault(i => i.IsPxe)?.Mac;
         if (node.State != NodeState.Deploying || node.Deploy.Image is not { } imageName)
         {
-            timeline.Record(BootEventSource.Http, "image-refused", $"{Printable(path)} refused: {node.Hostname} is {node.State}, not deploying", mac, node.Id);
+            timeline.Record(BootEventSource.Http, "image-refused", $"{ClientText.Printable(path)} refused: {node.Hostname} is {node.State}, not deploying", mac, node.Id);
             return Results.Problem(statusCode: 409, title: "Not deploying",
                 detail: $"{node.Hostname} is {node.State.ToString().ToLowerInvariant()}: its image is served only during its deploy. Deploy it again to reinstall.");
         }
@@ -29,9 +29,9 @@ public static class NodeImageAccess
         var image = await images.FindByNameAsync(imageName, ct).ConfigureAwait(false);
         if (image is null || !Covers(image.Location, path))
         {
-            timeline.Record(BootEventSource.Http, "image-refused", $"{Printable(path)} refused: {node.Hostname} is deployed with {imageName}", mac, node.Id);
+            timeline.Record(BootEventSource.Http, "image-refused", $"{ClientText.Printable(path)} refused: {node.Hostname} is deployed with {imageName}", mac, node.Id);
             return Results.Problem(statusCode: 403, title: "Not this node's image",
-                detail: $"{node.Hostname}'s boot token opens only the image it is deployed with ({imageName}), not '{Printable(path)}'.");
+                detail: $"{node.Hostname}'s boot token opens only the image it is deployed with ({imageName}), not '{ClientText.Printable(path)}'.");
         }
 
         return null;
@@ -52,7 +52,4 @@ public static class NodeImageAccess
         return slash > 0 && own.EndsWith("/index.json", StringComparison.Ordinal)
             && path.StartsWith(own[..(slash + 1)], StringComparison.Ordinal) && !path.Contains("..", StringComparison.Ordinal);
     }
-
-    /// <summary>A client-supplied path made safe for a log line or a problem detail.</summary>
-    public static string Printable(string text) => new(text.Where(c => c >= ' ' && c < 127).Take(128).ToArray());
 }

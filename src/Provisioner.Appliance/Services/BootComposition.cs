@@ -162,7 +162,7 @@ public static class BootComposition
         var files = new DirectoryFileSource(new DirectoryFileSourceOptions { Root = Path.GetFullPath(settings.Paths.Pxe) });
         var server = new TftpServer(new TftpServerOptions(), listener,
             // 1 MiB send buffer: a window of 64 blocks of 1468 bytes must not overflow it (the bench's settings too).
-            request => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20),
+            local => new UdpTransferChannel(local, sendBufferSize: 1 << 20),
             files,
             new TimelineTftpObserver(sp.GetRequiredService<BootTimeline>(), sp.GetRequiredService<ClientAddressBook>()),
             sp.GetRequiredService<TimeProvider>(),

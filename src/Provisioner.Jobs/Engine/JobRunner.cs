@@ -152,7 +152,11 @@ internal sealed partial class JobRunner
             var resumed = record.State == StepState.Running;
             if (resumed)
             {
-                Log.StepInterrupted(Logger, Job.Id, record.Name, record.Attempt);
+                if (!record.StoppedCleanly)
+                {
+                    Log.StepInterrupted(Logger, Job.Id, record.Name, record.Attempt);
+                }
+
                 if (definition.OnInterrupted == InterruptedStepPolicy.Fail)
                 {
                     var failed = record with { State = StepState.Failed, FinishedAt = Time.GetUtcNow(), Error = Interrupted(record.Name) };

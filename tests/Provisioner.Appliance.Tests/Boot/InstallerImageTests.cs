@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Provisioner.Appliance.Boot;
 using Provisioner.Appliance.Tests.Api;
+using Provisioner.TestKit;
 
 namespace Provisioner.Appliance.Tests.Boot;
 
@@ -12,6 +13,7 @@ namespace Provisioner.Appliance.Tests.Boot;
 /// boot token, only its own image, only while it deploys; nothing under the images directory is anonymous.
 /// </summary>
 [Trait("Area", "Boot")]
+[Trait("Peer", "curl")]
 public sealed partial class InstallerImageTests(ImageImportFixture fixture) : IClassFixture<ImageImportFixture>
 {
     [Fact]
@@ -29,11 +31,20 @@ public sealed partial class InstallerImageTests(ImageImportFixture fixture) : IC
         var own = new Uri($"{fixture.Appliance.BaseUrl}/boot/images/{token.Groups[1].Value}/inst-os.img");
 
         Assert.Equal(image, await anonymous.GetByteArrayAsync(own));
-        using var range = new HttpRequestMessage(HttpMethod.Get, own);
-        range.Headers.Range = new RangeHeaderValue(1000, 1999);
-        using var partial = await anonymous.SendAsync(range);
-        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
-        Assert.Equal(image[1000..2000], await partial.Content.ReadAsByteArrayAsync());
+        // curl as an installer's downloader resumes one: a range of the image.
+        var part = Path.Combine(fixture.ImagesDirectory, "..", Path.GetFileName(fixture.ImagesDirectory) + "-part.bin");
+        try
+        {
+            var (rc, code, err) = await PeerProcess.RunAsync(Peers.Require("curl"), ["-sS", "-o", part, "-w", "%{http_code}", "-r", "1000-1999", own.ToString()],
+                TimeSpan.FromSeconds(30));
+            Assert.True(rc == 0, err);
+            Assert.Equal("206", code.Trim());
+            Assert.Equal(image[1000..2000], await File.ReadAllBytesAsync(part));
+        }
+        finally
+        {
+            File.Delete(part);
+        }
 
         // Another image, another token, and the anonymous path images were once served on.
         var other = await anonymous.GetAsync(new Uri(own.ToString().Replace("inst-os.img", "inst-other.img", StringComparison.Ordinal)));

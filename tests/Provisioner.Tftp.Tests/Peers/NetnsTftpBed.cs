@@ -87,9 +87,9 @@ public sealed class NetnsTftpBed : IAsyncDisposable
         Server = new TftpServer(
             options,
             listener,
-            request =>
+            local =>
             {
-                var channel = ServerNs.RunInside(() => new UdpTransferChannel(request.Local, sendBufferSize: 1 << 20)); // as the appliance
+                var channel = ServerNs.RunInside(() => new UdpTransferChannel(local, sendBufferSize: 1 << 20)); // as the appliance
                 TransferEndPoints.Enqueue(channel.LocalEndPoint);
                 TransferChannels.Enqueue(channel);
                 return channel;

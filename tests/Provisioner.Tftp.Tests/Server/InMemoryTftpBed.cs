@@ -24,10 +24,10 @@ public sealed class InMemoryTftpBed : IAsyncDisposable, ITftpObserver
         Server = new TftpServer(
             options ?? new TftpServerOptions(),
             Listener,
-            request =>
+            local =>
             {
-                ChannelRequests.Enqueue(request);
-                var channel = new InMemoryDatagramChannel(new IPEndPoint(request.Local.Address, Interlocked.Increment(ref _nextPort)));
+                ChannelRequests.Enqueue(local);
+                var channel = new InMemoryDatagramChannel(new IPEndPoint(local.Address, Interlocked.Increment(ref _nextPort)));
                 _transfers.Writer.TryWrite(channel);
                 return channel;
             },
@@ -42,7 +42,7 @@ public sealed class InMemoryTftpBed : IAsyncDisposable, ITftpObserver
     public ManualTimeProvider Time { get; } = new();
 
     /// <summary>What the server told the channel factory for each transfer.</summary>
-    public ConcurrentQueue<TransferChannelRequest> ChannelRequests { get; } = new();
+    public ConcurrentQueue<IPEndPoint> ChannelRequests { get; } = new();
 
     public InMemoryDatagramChannel Listener { get; }
 
